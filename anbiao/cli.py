@@ -1,0 +1,83 @@
+"""Command-line tasks: prepare the database, check and load the library, demo data, the first admin."""
+
+import sys
+
+import click
+from flask import current_app
+
+from . import accounts, db, demo, library
+
+
+def _conn():
+    return db.get()
+
+
+@click.command("setup")
+@click.option("--demo", "with_demo", is_flag=True, help="新数据库时载入演示数据（仅用于演示和开发）")
+def setup(with_demo):
+    """建库/迁移数据库、载入检查库；加 --demo 时为新数据库载入演示数据。"""
+    conn = _conn()
+    ran = db.migrate(conn)
+    click.echo(f"数据库：{current_app.config['DATABASE']}（执行迁移 {ran} 步）")
+    _load_library(conn)
+    if with_demo and db.is_new(conn):
+        demo.load(conn)
+        click.echo("已载入演示数据，账号见 README（密码 demo1234）")
+    elif db.is_new(conn):
+        click.echo("数据库中还没有账号：请运行 flask --app app create-admin 建立第一个管理员")
+
+
+def _load_library(conn):
+    try:
+        stats = library.load(conn)
+    except ValueError as exc:
+        click.echo(f"检查库有错误，未载入：\n{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"检查库：新增 {stats['new']}，更新为新版本 {stats['changed']}，未变 {stats['unchanged']}")
+
+
+@click.group("library")
+def library_group():
+    """检查库（inspect/）的校验与载入。"""
+
+
+@library_group.command("check")
+def library_check():
+    """校验 inspect/ 下的数据文件，逐条报告问题。"""
+    docs, problems = library.read()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"共 {len(problems)} 处问题", err=True)
+        sys.exit(1)
+    click.echo(f"检查库无误：{len(docs)} 个文件，{sum(len(d['items']) for _, d, _ in docs)} 条")
+
+
+@library_group.command("load")
+def library_load():
+    """载入检查库；未改动的文件不变，改动过的成为新版本。"""
+    conn = _conn()
+    db.migrate(conn)
+    _load_library(conn)
+
+
+@click.command("create-admin")
+@click.option("--username", prompt="管理员用户名", default="admin")
+@click.option("--name", prompt="姓名", default="系统管理员")
+@click.password_option(prompt="密码", confirmation_prompt="再次输入密码")
+def create_admin(username, name, password):
+    """建立管理员账号（密码在提示时输入，不写在命令行里）。"""
+    conn = _conn()
+    db.migrate(conn)
+    try:
+        accounts.create(conn, username=username, password=password, name=name, role="admin")
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"已建立管理员 {username}")
+
+
+def register(app) -> None:
+    """Attach the commands to `flask --app app`."""
+    for command in (setup, library_group, create_admin):
+        app.cli.add_command(command)

@@ -1,0 +1,247 @@
+"""The SQLite database: one kept connection per worker thread, and append-only migrations."""
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+_local = threading.local()
+_path: Path | None = None
+
+
+def configure(path) -> None:
+    """Point every later connection at this database file."""
+    global _path
+    _path = Path(path)
+    _path.parent.mkdir(parents=True, exist_ok=True)
+    close()
+
+
+def connect(path) -> sqlite_utils.Database:
+    """Open a connection with the pragmas every connection needs."""
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=10000")
+    return db
+
+
+def get() -> sqlite_utils.Database:
+    """The calling thread's connection, opened once and kept (opening per request costs 4x)."""
+    db = getattr(_local, "db", None)
+    if db is None or getattr(_local, "path", None) != _path:
+        if _path is None:
+            raise RuntimeError("database not configured")
+        db = connect(_path)
+        _local.db, _local.path = db, _path
+    return db
+
+
+def close() -> None:
+    """Drop the calling thread's connection."""
+    db = getattr(_local, "db", None)
+    if db is not None:
+        db.conn.close()
+        _local.db = None
+
+
+def now() -> str:
+    """Server time of record, UTC, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def one(db, sql, params=()):
+    """First row of a query as a dict, or None."""
+    row = db.execute(sql, params).fetchone()
+    return dict(row) if row else None
+
+
+def rows(db, sql, params=()):
+    """All rows of a query as dicts."""
+    return [dict(r) for r in db.execute(sql, params).fetchall()]
+
+
+# Migrations only ever append: a released step is never edited, a fix is a new step.
+MIGRATIONS = [
+    """
+    CREATE TABLE grids (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        county TEXT NOT NULL DEFAULT '',
+        township TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE enterprises (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        credit_code TEXT NOT NULL UNIQUE,
+        industry TEXT NOT NULL,
+        size_class TEXT NOT NULL CHECK (size_class IN ('above_scale','medium','small_micro')),
+        grid_id INTEGER REFERENCES grids(id),
+        address TEXT NOT NULL DEFAULT '',
+        principal_name TEXT NOT NULL DEFAULT '',
+        principal_phone TEXT NOT NULL DEFAULT '',
+        safety_manager_name TEXT NOT NULL DEFAULT '',
+        safety_manager_phone TEXT NOT NULL DEFAULT '',
+        standard_status TEXT NOT NULL DEFAULT 'none'
+            CHECK (standard_status IN ('none','self_assessed','national','provincial','local')),
+        standard_grade INTEGER CHECK (standard_grade IN (1,2,3)),
+        benchmark_level TEXT NOT NULL DEFAULT 'none'
+            CHECK (benchmark_level IN ('none','township','county','city')),
+        showcase INTEGER NOT NULL DEFAULT 0,
+        star_rating INTEGER NOT NULL DEFAULT 0 CHECK (star_rating BETWEEN 0 AND 3),
+        notice_delivered_on TEXT,
+        commitment_signed_on TEXT,
+        shifts TEXT NOT NULL DEFAULT '08:00,20:00',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        parent_id INTEGER REFERENCES units(id),
+        kind TEXT NOT NULL CHECK (kind IN ('workshop','post')),
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        archived_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX units_enterprise ON units(enterprise_id);
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN
+            ('admin','supervisor','grid_worker','manager','workshop_head','team_leader')),
+        enterprise_id INTEGER REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        grid_id INTEGER REFERENCES grids(id),
+        scope_industry TEXT,
+        scope_county TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE library_docs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        code TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        industry TEXT,
+        tier TEXT,
+        frequency TEXT,
+        responsible TEXT,
+        on_failure TEXT,
+        source TEXT,
+        path TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        loaded_at TEXT NOT NULL,
+        UNIQUE (code, version)
+    );
+    CREATE TABLE library_items (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES library_docs(id),
+        position INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        aspect TEXT,
+        section TEXT,
+        name TEXT,
+        content TEXT NOT NULL,
+        method TEXT,
+        basis TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (doc_id, code)
+    );
+    CREATE TABLE checklists (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        tier TEXT NOT NULL CHECK (tier IN ('enterprise','workshop','post','grid','lookback')),
+        title TEXT NOT NULL,
+        library_doc_id INTEGER REFERENCES library_docs(id),
+        parent_id INTEGER REFERENCES checklists(id),
+        frequency TEXT NOT NULL
+            CHECK (frequency IN ('shift','daily','weekly','monthly','quarterly')),
+        responsible_title TEXT NOT NULL DEFAULT '',
+        responsible_user_id INTEGER REFERENCES users(id),
+        on_failure TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        archived_at TEXT
+    );
+    CREATE INDEX checklists_enterprise ON checklists(enterprise_id);
+    CREATE TABLE checklist_items (
+        id INTEGER PRIMARY KEY,
+        checklist_id INTEGER NOT NULL REFERENCES checklists(id),
+        position INTEGER NOT NULL,
+        aspect TEXT NOT NULL,
+        section TEXT,
+        content TEXT NOT NULL,
+        method TEXT,
+        basis TEXT,
+        library_item_id INTEGER REFERENCES library_items(id),
+        parent_item_id INTEGER REFERENCES checklist_items(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        removed_at TEXT
+    );
+    CREATE INDEX checklist_items_checklist ON checklist_items(checklist_id);
+    CREATE TABLE inspections (
+        id INTEGER PRIMARY KEY,
+        checklist_id INTEGER NOT NULL REFERENCES checklists(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        inspector_id INTEGER NOT NULL REFERENCES users(id),
+        submitted_at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        corrects_id INTEGER REFERENCES inspections(id),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX inspections_checklist ON inspections(checklist_id, submitted_at);
+    CREATE TABLE inspection_results (
+        id INTEGER PRIMARY KEY,
+        inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+        checklist_item_id INTEGER NOT NULL REFERENCES checklist_items(id),
+        position INTEGER NOT NULL,
+        aspect TEXT NOT NULL,
+        content TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('ok','hazard','na')),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX inspection_results_inspection ON inspection_results(inspection_id);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user_id INTEGER REFERENCES users(id),
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_entity ON audit_log(entity, entity_id);
+    """,
+]
+
+
+def migrate(db) -> int:
+    """Apply the steps not yet applied; return how many ran."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        with db.atomic():
+            for statement in step.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={number}")
+    return len(MIGRATIONS) - current
+
+
+def is_new(db) -> bool:
+    """True while no enterprise or user exists yet."""
+    return not db.execute("SELECT 1 FROM users LIMIT 1").fetchone()

@@ -1,0 +1,162 @@
+"""The inspection library: check the data files in inspect/ and load them as versions."""
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+
+from .db import now, one, rows
+
+ROOT = Path(__file__).resolve().parent.parent / "inspect"
+KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s")
+TIERS = {"enterprise": "安全生产检查清单", "workshop": "车间安全检查表册", "post": "岗位安全检查卡片",
+         "grid": "网格员检查导则", "lookback": "回头看"}
+FREQUENCIES = {"shift": "每班", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季"}
+ASPECTS = ("基础管理", "设备设施", "作业现场", "作业行为")
+GENERAL = "通用"
+DOC_FIELDS = ("title", "industry", "tier", "frequency", "responsible", "on_failure", "source")
+ITEM_FIELDS = ("code", "aspect", "section", "name", "content", "method", "basis")
+
+
+def _problems_of(name: str, doc: dict) -> list[str]:
+    """Everything wrong with one parsed file, each as a Chinese sentence."""
+    out = []
+    kind = doc.get("kind")
+    if kind not in KINDS:
+        return [f"{name}: kind“{kind}”不正确，应为 {'/'.join(KINDS)} 之一"]
+    for field in ("code", "title"):
+        if not isinstance(doc.get(field), str) or not doc[field].strip():
+            out.append(f"{name}: 缺少 {field}")
+    items = doc.get("items")
+    if not isinstance(items, list) or not items:
+        return [*out, f"{name}: 没有任何条目（[[items]]）"]
+    if kind == "checklist":
+        if doc.get("tier") not in TIERS:
+            out.append(f"{name}: tier“{doc.get('tier')}”不正确，应为 {'/'.join(TIERS)} 之一")
+        if doc.get("frequency") not in FREQUENCIES:
+            out.append(f"{name}: frequency“{doc.get('frequency')}”不正确，应为 {'/'.join(FREQUENCIES)} 之一")
+        for field in ("industry", "responsible", "on_failure"):
+            if not isinstance(doc.get(field), str) or not doc[field].strip():
+                out.append(f"{name}: 缺少 {field}")
+    seen = set()
+    for number, item in enumerate(items, start=1):
+        where = f"{name} 第{number}条"
+        if not isinstance(item, dict):
+            out.append(f"{where}: 格式不正确")
+            continue
+        code = item.get("code")
+        if not isinstance(code, str) or not code.strip():
+            out.append(f"{where}: 缺少 code")
+        elif code in seen:
+            out.append(f"{where}: code“{code}”重复")
+        seen.add(code)
+        if kind == "checklist":
+            if not str(item.get("content") or "").strip():
+                out.append(f"{where}（{code}）: 缺少 content")
+            if item.get("aspect") not in ASPECTS:
+                out.append(f"{where}（{code}）: aspect“{item.get('aspect')}”不正确，应为 {'/'.join(ASPECTS)} 之一")
+        elif not str(item.get("name") or "").strip():
+            out.append(f"{where}（{code}）: 缺少 name")
+        for field, value in item.items():
+            if field in ITEM_FIELDS and value is not None and not isinstance(value, str):
+                out.append(f"{where}（{code}）: {field} 应为文字")
+    return out
+
+
+def read(root: Path = ROOT) -> tuple[list[tuple[str, dict, str]], list[str]]:
+    """Parse every .toml under root: ([(relative path, document, content hash)], [problems])."""
+    docs, problems, codes = [], [], {}
+    files = sorted(root.rglob("*.toml"))
+    if not files:
+        return [], [f"{root} 下没有任何 .toml 文件"]
+    for path in files:
+        name = str(path.relative_to(root))
+        raw = path.read_bytes()
+        try:
+            doc = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems.append(f"{name}: 不是 UTF-8 编码")
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{name}: TOML 格式错误：{exc}")
+            continue
+        found = _problems_of(name, doc)
+        problems += found
+        code = doc.get("code")
+        if code in codes:
+            problems.append(f"{name}: code“{code}”与 {codes[code]} 重复")
+        codes[code] = name
+        if not found:
+            # The hash covers the meaning, not the bytes, so reformatting a file is not a new version.
+            digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            docs.append((name, doc, digest))
+    industries = {i["name"] for _, d, _ in docs if d["kind"] == "industries" for i in d["items"]}
+    for name, doc, _ in docs:
+        if doc["kind"] == "checklist" and doc["industry"] != GENERAL and doc["industry"] not in industries:
+            problems.append(f"{name}: 行业“{doc['industry']}”不在 industries.toml 中")
+    return docs, problems
+
+
+def load(db, root: Path = ROOT) -> dict:
+    """Load the library; unchanged documents stay as they are, changed ones become new versions."""
+    docs, problems = read(root)
+    if problems:
+        raise ValueError("\n".join(problems))
+    stats = {"new": 0, "changed": 0, "unchanged": 0}
+    with db.atomic():
+        for name, doc, digest in docs:
+            latest = one(db, "SELECT version, hash FROM library_docs WHERE code = ? ORDER BY version DESC",
+                         (doc["code"],))
+            if latest and latest["hash"] == digest:
+                stats["unchanged"] += 1
+                continue
+            stats["changed" if latest else "new"] += 1
+            version = latest["version"] + 1 if latest else 1
+            values = {f: doc.get(f) for f in DOC_FIELDS}
+            cur = db.execute(
+                "INSERT INTO library_docs (kind, code, version, path, hash, loaded_at, "
+                + ", ".join(DOC_FIELDS) + ") VALUES (" + ", ".join("?" * (6 + len(DOC_FIELDS))) + ")",
+                [doc["kind"], doc["code"], version, name, digest, now(), *values.values()],
+            )
+            for position, item in enumerate(doc["items"], start=1):
+                extra = {k: v for k, v in item.items() if k not in ITEM_FIELDS}
+                db.execute(
+                    "INSERT INTO library_items (doc_id, position, code, aspect, section, name, content,"
+                    " method, basis, extra) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (cur.lastrowid, position, item["code"], item.get("aspect"), item.get("section"),
+                     item.get("name"), item.get("content") or item.get("name"), item.get("method"),
+                     item.get("basis"), json.dumps(extra, ensure_ascii=False)),
+                )
+    return stats
+
+
+def current_docs(db, kind: str = "checklist") -> list[dict]:
+    """The newest version of every document of a kind."""
+    return rows(
+        db,
+        "SELECT d.* FROM library_docs d WHERE kind = ? AND version = "
+        "(SELECT MAX(version) FROM library_docs x WHERE x.code = d.code) ORDER BY code",
+        (kind,),
+    )
+
+
+def items(db, doc_id: int) -> list[dict]:
+    """A document's items in order."""
+    return rows(db, "SELECT * FROM library_items WHERE doc_id = ? ORDER BY position", (doc_id,))
+
+
+def reference(db, kind: str) -> list[dict]:
+    """The items of the newest reference list of a kind (hazard categories, signs, 5S...)."""
+    docs = current_docs(db, kind)
+    return items(db, docs[0]["id"]) if docs else []
+
+
+def industries(db) -> list[str]:
+    """The industry names enterprises may belong to."""
+    return [i["name"] for i in reference(db, "industries")]
+
+
+def industry_set(db, industry: str) -> dict[str, dict]:
+    """The newest checklist of each tier for an industry, by tier."""
+    found = {d["tier"]: d for d in current_docs(db) if d["industry"] == industry}
+    return {tier: found[tier] for tier in ("enterprise", "workshop", "post") if tier in found}

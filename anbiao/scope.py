@@ -1,0 +1,153 @@
+"""The one place that decides what a user may see and change.
+
+Everything outside a user's scope is answered as if it did not exist (404), so that
+ids cannot be probed.
+"""
+
+from flask import abort
+
+from .db import one, rows
+
+ROLES = {
+    "admin": "系统管理员",
+    "supervisor": "监管人员",
+    "grid_worker": "网格员",
+    "manager": "企业负责人",
+    "workshop_head": "车间主任",
+    "team_leader": "班组长",
+}
+GOVERNMENT = ("admin", "supervisor", "grid_worker")
+ENTERPRISE_STAFF = ("manager", "workshop_head", "team_leader")
+
+
+def enterprise_where(user) -> tuple[str, list]:
+    """SQL condition on `enterprises e` (joined with `grids g`) for the enterprises a user sees."""
+    role = user["role"]
+    if role == "admin":
+        return "1", []
+    if role == "supervisor":
+        parts, params = ["1"], []
+        if user.get("scope_industry"):
+            parts.append("e.industry = ?")
+            params.append(user["scope_industry"])
+        if user.get("scope_county"):
+            parts.append("g.county = ?")
+            params.append(user["scope_county"])
+        return " AND ".join(parts), params
+    if role == "grid_worker":
+        return "e.grid_id = ?", [user["grid_id"]]
+    return "e.id = ?", [user["enterprise_id"]]
+
+
+def enterprises(db, user) -> list[dict]:
+    """The enterprises a user sees, by name."""
+    where, params = enterprise_where(user)
+    return rows(
+        db,
+        f"SELECT e.*, g.name AS grid_name FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id "
+        f"WHERE {where} ORDER BY e.name",
+        params,
+    )
+
+
+def enterprise(db, user, enterprise_id) -> dict:
+    """One enterprise the user sees, or 404."""
+    where, params = enterprise_where(user)
+    found = one(
+        db,
+        f"SELECT e.*, g.name AS grid_name FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id "
+        f"WHERE e.id = ? AND ({where})",
+        [enterprise_id, *params],
+    )
+    if not found:
+        abort(404)
+    return found
+
+
+def unit_ids(db, user) -> set[int] | None:
+    """The units a user is confined to inside their enterprise; None means all units."""
+    if user["role"] == "team_leader":
+        return {user["unit_id"]}
+    if user["role"] == "workshop_head":
+        below = rows(db, "SELECT id FROM units WHERE parent_id = ?", (user["unit_id"],))
+        return {user["unit_id"], *(r["id"] for r in below)}
+    return None
+
+
+def sees_unit(db, user, unit_id) -> bool:
+    """Whether a user may see a unit of an enterprise they already see."""
+    allowed = unit_ids(db, user)
+    return allowed is None or unit_id in allowed
+
+
+def unit(db, user, unit_id) -> dict:
+    """One unit the user sees, or 404."""
+    found = one(db, "SELECT * FROM units WHERE id = ?", (unit_id,))
+    if not found or not sees_unit(db, user, unit_id):
+        abort(404)
+    enterprise(db, user, found["enterprise_id"])
+    return found
+
+
+def sees_checklist(db, user, checklist) -> bool:
+    """Whether a user may see an enterprise's checklist."""
+    allowed = unit_ids(db, user)
+    if allowed is None:
+        return True
+    # Confined users see their own units' checklists and the ones those were derived from.
+    if checklist["unit_id"] in allowed:
+        return True
+    return checklist["tier"] in ("enterprise", "workshop") and _is_ancestor_of_own(db, checklist, allowed)
+
+
+def _is_ancestor_of_own(db, checklist, allowed) -> bool:
+    marks = ",".join("?" * len(allowed))
+    found = one(
+        db,
+        f"WITH RECURSIVE up(id, parent_id) AS ("
+        f" SELECT id, parent_id FROM checklists WHERE unit_id IN ({marks})"
+        f" UNION SELECT c.id, c.parent_id FROM checklists c JOIN up ON c.id = up.parent_id)"
+        f" SELECT 1 FROM up WHERE id = ?",
+        [*allowed, checklist["id"]],
+    )
+    return bool(found)
+
+
+def checklist(db, user, checklist_id) -> dict:
+    """One checklist the user sees, or 404."""
+    found = one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
+    if not found:
+        abort(404)
+    enterprise(db, user, found["enterprise_id"])
+    if not sees_checklist(db, user, found):
+        abort(404)
+    return found
+
+
+def may_edit_enterprise(user, ent) -> bool:
+    """Who may change an enterprise's file: admins, supervisors in scope, its own manager."""
+    return user["role"] in ("admin", "supervisor") or (
+        user["role"] == "manager" and user["enterprise_id"] == ent["id"]
+    )
+
+
+def may_create_enterprises(user) -> bool:
+    """Who may enrol enterprises (摸清底数): government accounts above the grid."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def may_manage_checklists(db, user, ent, unit_id=None) -> bool:
+    """Who may adopt, adapt and derive checklists: the manager for all, a head for their posts' cards."""
+    if user["role"] == "admin":
+        return True
+    if user["role"] == "manager":
+        return user["enterprise_id"] == ent["id"]
+    if user["role"] == "workshop_head" and unit_id is not None and unit_id != user["unit_id"]:
+        return user["enterprise_id"] == ent["id"] and unit_id in (unit_ids(db, user) or ())
+    return False
+
+
+def require(condition: bool) -> None:
+    """Answer 403 with the Chinese page when a seen thing may not be changed."""
+    if not condition:
+        abort(403)

@@ -1,0 +1,104 @@
+"""The enterprise file pages: list, create, view, edit, import."""
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from .. import audit, checklists, db, due, enterprises, importer, library, scope, units
+from ..web import done
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+
+def _form_context(conn, raw, errors):
+    return {
+        "raw": raw, "errors": errors, "fields": enterprises.FIELDS, "grids": enterprises.grids(conn),
+        "industries": library.industries(conn), "sizes": enterprises.SIZE_CLASSES,
+        "statuses": enterprises.STANDARD_STATUS, "grades": enterprises.GRADES,
+        "benchmarks": enterprises.BENCHMARK,
+    }
+
+
+@bp.get("")
+@login_required
+def index():
+    conn = db.get()
+    found = scope.enterprises(conn, current_user)
+    return render_template("enterprises/list.html", enterprises=due.by_enterprise(conn, found),
+                           may_create=scope.may_create_enterprises(current_user), labels=enterprises)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    scope.require(scope.may_create_enterprises(current_user))
+    conn = db.get()
+    raw, errors = {}, {}
+    if request.method == "POST":
+        raw = request.form.to_dict()
+        values, errors = enterprises.clean(conn, raw)
+        if not errors:
+            with conn.atomic():
+                enterprise_id = enterprises.create(conn, values, current_user["id"])
+            return done("企业档案已建立", "enterprises.show", enterprise_id=enterprise_id)
+    return render_template("enterprises/form.html", title="新建企业档案", **_form_context(conn, raw, errors)), (
+        422 if errors else 200)
+
+
+@bp.get("/<int:enterprise_id>")
+@login_required
+def show(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    only = scope.unit_ids(conn, current_user)
+    return render_template(
+        "enterprises/show.html", ent=ent, labels=enterprises, tree=units.tree(conn, enterprise_id, only),
+        checklists=checklists.of_enterprise(conn, enterprise_id, only),
+        may_edit=scope.may_edit_enterprise(current_user, ent),
+        may_manage=scope.may_manage_checklists(conn, current_user, ent),
+        history=audit.history(conn, "enterprise", enterprise_id, 10)
+        if scope.may_edit_enterprise(current_user, ent) else [],
+    )
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    scope.require(scope.may_edit_enterprise(current_user, ent))
+    raw, errors = enterprises.form_values(ent), {}
+    if request.method == "POST":
+        raw = request.form.to_dict()
+        values, errors = enterprises.clean(conn, raw, enterprise_id=enterprise_id)
+        if not errors:
+            enterprises.update(conn, enterprise_id, values, current_user["id"])
+            return done("已保存", "enterprises.show", enterprise_id=enterprise_id)
+    return render_template("enterprises/form.html", title=f"编辑：{ent['name']}", ent=ent,
+                           **_form_context(conn, raw, errors)), (422 if errors else 200)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_sheet():
+    scope.require(scope.may_create_enterprises(current_user))
+    conn = db.get()
+    problems, count = [], None
+    if request.method == "POST":
+        upload = request.files.get("sheet")
+        if not upload or not upload.filename:
+            problems = [(None, "请选择要导入的 xlsx 或 CSV 文件")]
+        else:
+            problems, count = importer.import_file(conn, upload.filename, upload.read(), current_user["id"])
+        if not problems:
+            return done(f"已导入 {count} 家企业", "enterprises.index")
+    return render_template("enterprises/import.html", problems=problems, fields=enterprises.FIELDS), (
+        422 if problems else 200)
+
+
+@bp.get("/import/template.xlsx")
+@login_required
+def import_template():
+    if not scope.may_create_enterprises(current_user):
+        abort(403)
+    return send_file(importer.template(), as_attachment=True, download_name="企业导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,30 @@
+"""The home screen: what is due now and what is overdue, for each kind of user."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from .. import db, due, scope
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    conn, user = db.get(), current_user
+    now = due.local_now()
+    context = {"now": now, "mine": due.mine(conn, user, now)}
+    if user["role"] in ("workshop_head", "manager"):
+        context["below"] = due.below(conn, user, now)
+        context["below_summary"] = due.summary(context["below"])
+    if user["role"] == "grid_worker":
+        context["grid"] = due.grid_enterprises(conn, user, now)
+    if user["role"] in ("admin", "supervisor"):
+        context["overview"] = due.by_enterprise(conn, scope.enterprises(conn, user), now)
+    return render_template("home.html", **context)
+
+
+@bp.get("/healthz")
+def healthz():
+    db.get().execute("SELECT 1")
+    return {"ok": True}

@@ -1,0 +1,103 @@
+"""The Flask application of 安标巡检: `create_app()` and the `app` that servers load."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from anbiao import accounts, cli, db
+from anbiao.views import register
+from anbiao.web import csrf, install, limiter, login_manager
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _secret_key(instance: Path) -> str:
+    """The signing key: from the environment, else made once and kept beside the database."""
+    if os.environ.get("ANBIAO_SECRET_KEY"):
+        return os.environ["ANBIAO_SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides settings (tests pass DATABASE and friends)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    instance = Path(app.instance_path)
+    secure = os.environ.get("ANBIAO_SECURE_COOKIES", "1") != "0"
+    app.config.update(
+        DATABASE=os.environ.get("ANBIAO_DB", str(instance / "anbiao.db")),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 14,
+        WTF_CSRF_TIME_LIMIT=60 * 60 * 12,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
+        RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    db.configure(app.config["DATABASE"])
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(lambda user_id: accounts.load(db.get(), user_id))
+    register(app)
+    install(app)
+    cli.register(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("error.html", title="页面已过期",
+                               message="页面已过期或来源不明，请返回刷新后再提交。"), 400
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    @app.errorhandler(429)
+    @app.errorhandler(500)
+    def http_error(error):
+        code = getattr(error, "code", 500)
+        messages = {
+            400: ("请求有误", "提交的内容不完整或格式不对，请返回重试。"),
+            403: ("没有权限", "您的账号不能进行这项操作。"),
+            404: ("找不到页面", "该页面不存在，或不在您的查看范围内。"),
+            405: ("操作方式不对", "请从页面上的按钮进行操作。"),
+            413: ("文件太大", "上传的文件太大，请压缩后重试（不超过 20 MB）。"),
+            429: ("操作太频繁", "尝试次数过多，请稍等几分钟再试。"),
+            500: ("系统出错", "系统出了点问题，您填写的内容没有保存，请稍后重试。"),
+        }
+        title, message = messages.get(code, messages[500])
+        return render_template("error.html", title=title, message=message), code
+
+    @app.after_request
+    def headers(response):
+        # Pages that htmx may fetch as fragments must not be cached as whole pages, nor vice versa.
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+app = create_app()
