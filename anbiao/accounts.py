@@ -4,7 +4,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
-from .db import now, one
+from .db import now, one, rows
 from .scope import ROLES
 
 MIN_PASSWORD = 8
@@ -69,3 +69,42 @@ def create(db, *, username, password, name, role, by=None, **where) -> int:
         )
         audit.record(db, by, "create", "user", cur.lastrowid, {"username": username, "role": role})
     return cur.lastrowid
+
+
+def visible(db, user) -> list[dict]:
+    """The accounts a user manages: all for an admin, their enterprise's staff for a manager."""
+    base = ("SELECT u.*, e.name AS enterprise_name, un.name AS unit_name, g.name AS grid_name FROM users u"
+            " LEFT JOIN enterprises e ON e.id = u.enterprise_id LEFT JOIN units un ON un.id = u.unit_id"
+            " LEFT JOIN grids g ON g.id = u.grid_id")
+    if user["role"] == "admin":
+        return rows(db, base + " ORDER BY u.role, u.username")
+    if user["role"] == "manager":
+        return rows(db, base + " WHERE u.enterprise_id = ? ORDER BY u.role, u.username", (user["enterprise_id"],))
+    return []
+
+
+def assignable_roles(user) -> dict:
+    """The roles a user may give to new accounts."""
+    if user["role"] == "admin":
+        return ROLES
+    if user["role"] == "manager":
+        return {r: ROLES[r] for r in ("manager", "workshop_head", "team_leader")}
+    return {}
+
+
+def set_active(db, account: dict, active: bool, by) -> None:
+    """Stop or restore an account; its records stay under its name."""
+    if account["id"] == by:
+        raise ValueError("不能停用自己的账号")
+    with db.atomic():
+        db.execute("UPDATE users SET active = ? WHERE id = ?", (1 if active else 0, account["id"]))
+        audit.record(db, by, "activate" if active else "deactivate", "user", account["id"], {})
+
+
+def set_password(db, account: dict, password: str, by) -> None:
+    """Give an account a new password."""
+    if len(password or "") < MIN_PASSWORD:
+        raise ValueError(f"密码至少{MIN_PASSWORD}位")
+    with db.atomic():
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (generate_password_hash(password), account["id"]))
+        audit.record(db, by, "set_password", "user", account["id"], {})

@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime
 
 from . import audit, credit_code, library
-from .db import now, one, rows
+from .db import now, one
 
 SIZE_CLASSES = {"above_scale": "规模以上", "medium": "中等", "small_micro": "小微"}
 STANDARD_STATUS = {"none": "未创建", "self_assessed": "自评", "national": "国标", "provincial": "省标",
@@ -195,11 +195,6 @@ def form_values(ent: dict) -> dict:
     raw["star_rating"] = str(ent.get("star_rating") or 0)
     raw["showcase"] = "1" if ent.get("showcase") else ""
     return raw
-
-
-def grids(db) -> list[dict]:
-    """All grids, for choosing one."""
-    return rows(db, "SELECT * FROM grids ORDER BY county, township, name")
 
 
 def standard_label(ent: dict) -> str:

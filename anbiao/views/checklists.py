@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import audit, checklists, db, library, scope, units
-from ..web import done, is_htmx
+from ..web import done
 
 bp = Blueprint("checklists", __name__)
 
@@ -80,8 +80,6 @@ def _change(checklist_id, action, success):
         flash(str(exc), "error")
     else:
         flash(success, "ok")
-    if is_htmx():
-        return show(checklist_id)
     return redirect(url_for("checklists.show", checklist_id=checklist_id))
 
 

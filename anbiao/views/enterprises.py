@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, due, enterprises, importer, library, scope, units
+from .. import audit, checklists, db, due, enterprises, grids, importer, library, scope, units
 from ..web import done
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -11,7 +11,7 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
 def _form_context(conn, raw, errors):
     return {
-        "raw": raw, "errors": errors, "fields": enterprises.FIELDS, "grids": enterprises.grids(conn),
+        "raw": raw, "errors": errors, "fields": enterprises.FIELDS, "grids": grids.all_grids(conn),
         "industries": library.industries(conn), "sizes": enterprises.SIZE_CLASSES,
         "statuses": enterprises.STANDARD_STATUS, "grades": enterprises.GRADES,
         "benchmarks": enterprises.BENCHMARK,

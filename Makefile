@@ -1,0 +1,46 @@
+# 安标巡检 — `make run` to use it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+# Local runs serve plain http on loopback; production keeps cookies Secure (the default).
+LOCAL := ANBIAO_SECURE_COOKIES=0
+
+.PHONY: run serve setup test system-deps lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(BIN)/.test-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+	$(LOCAL) $(BIN)/flask --app app setup --demo
+
+run: setup
+	$(LOCAL) $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+# Production start: migrate and load the library, never demo data; then gunicorn.
+serve: $(BIN)/.installed
+	$(BIN)/flask --app app setup
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) app:app
+
+# Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI.
+system-deps:
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+lint: $(BIN)/.test-installed
+	$(BIN)/ruff check .
+
+test: system-deps $(BIN)/.test-installed lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

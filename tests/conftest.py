@@ -1,0 +1,136 @@
+"""Shared fixtures: a real SQLite file per test (copied from one demo build), signed-in clients,
+a live server and Debian's Chromium at a phone viewport."""
+
+import re
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from anbiao import db, demo, library
+from anbiao.web import limiter
+from app import create_app
+
+PASSWORD = demo.PASSWORD
+ROLES = ["admin", "supervisor", "grid1", "grid2", "manager1", "head1", "leader1", "manager2"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """The demo world built once per run; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    conn = db.connect(path)
+    db.migrate(conn)
+    library.load(conn)
+    demo.load(conn)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.conn.close()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path, demo_db):
+    path = tmp_path / "anbiao.db"
+    shutil.copy(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(db_path):
+    application = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test-secret", "TESTING": True,
+                              "LOGIN_LIMIT": "1000 per minute", "SESSION_COOKIE_SECURE": False,
+                              "REMEMBER_COOKIE_SECURE": False})
+    limiter.reset()
+    yield application
+    db.close()
+
+
+@pytest.fixture
+def conn(app):
+    """The test's database connection (the same file the app uses)."""
+    return db.get()
+
+
+def user_id(conn, username):
+    return conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()[0]
+
+
+class Client:
+    """A test client that knows its CSRF token and posts forms with it."""
+
+    def __init__(self, app):
+        self.http = app.test_client()
+        self.csrf = None
+
+    def refresh_token(self, path="/login"):
+        html = self.http.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+            r'"X-CSRFToken": "([^"]+)"', html)
+        self.csrf = found.group(1)
+        return self.csrf
+
+    def get(self, path, **kwargs):
+        return self.http.get(path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.http.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    """A client that is not signed in."""
+    c = Client(app)
+    c.refresh_token()
+    return c
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in('leader1') → a Client signed in as that demo account."""
+
+    def make(username, password=PASSWORD):
+        c = Client(app)
+        c.refresh_token()
+        response = c.post("/login", {"username": username, "password": password})
+        assert response.status_code == 302, f"{username} could not sign in"
+        c.refresh_token("/")
+        return c
+
+    return make
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (never its own downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-gpu"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A page at a mid-range phone's viewport, in Chinese and Beijing time."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    yield page
+    context.close()
