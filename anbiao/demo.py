@@ -104,8 +104,19 @@ def _history(db, ent, people, rng, current):
                 break
             if rng.random() < 0.15:
                 continue  # missed: shows up as 漏检
-            moment = start + (end - start) * rng.uniform(0.05, 0.6)
+            moment = _working_moment(checklist["frequency"], start, end, rng)
             _inspect(db, checklist, inspector, items, moment, rng)
+
+
+def _working_moment(frequency, start, end, rng):
+    """When a person would have filled it: early in the shift, or in office hours on a weekday of the period."""
+    if frequency == "shift":
+        return start + timedelta(minutes=rng.randint(10, 90))
+    days = max(1, int((end - start).days * 0.6))
+    day = start + timedelta(days=rng.randrange(days))
+    while day.weekday() >= 5 and day + timedelta(days=1) < end and frequency != "daily":
+        day += timedelta(days=1)
+    return day.replace(hour=rng.randint(8, 16), minute=rng.randint(0, 59))
 
 
 def _inspect(db, checklist, inspector_id, items, moment, rng):
@@ -137,7 +148,7 @@ def _grid_visits(db, ent, grid_worker_id, days_ago, rng, current):
     checklists._insert_items(db, checklist["id"], items)
     for days in days_ago:
         _inspect(db, checklist, grid_worker_id, checklists.get_items(db, checklist["id"]),
-                 current - timedelta(days=days), rng)
+                 (current - timedelta(days=days)).replace(hour=10, minute=30), rng)
 
 
 def load(db, seed: int = 2024) -> None:

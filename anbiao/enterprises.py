@@ -34,6 +34,7 @@ FIELDS = [
     ("shifts", "班次开始时间", False),
 ]
 LABELS = {key: label for key, label, _ in FIELDS}
+MAX_TEXT = 200
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _SHIFT = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -107,6 +108,8 @@ def clean(db, raw: dict, enterprise_id=None) -> tuple[dict, dict]:
     for key, label, required in FIELDS:
         if required and not text[key]:
             errors[key] = f"请填写{label}"
+        elif len(text[key]) > MAX_TEXT:
+            errors[key] = f"{label}不超过{MAX_TEXT}个字"
     values = {
         "name": text["name"],
         "address": text["address"],

@@ -35,9 +35,15 @@ def _problems_of(name: str, doc: dict) -> list[str]:
             out.append(f"{name}: tier“{doc.get('tier')}”不正确，应为 {'/'.join(TIERS)} 之一")
         if doc.get("frequency") not in FREQUENCIES:
             out.append(f"{name}: frequency“{doc.get('frequency')}”不正确，应为 {'/'.join(FREQUENCIES)} 之一")
-        for field in ("industry", "responsible", "on_failure"):
+        for field in ("industry", "responsible", "on_failure", "source"):
             if not isinstance(doc.get(field), str) or not doc[field].strip():
                 out.append(f"{name}: 缺少 {field}")
+    if kind == "five_s":
+        groups = ("sort", "set_in_order", "shine", "standardize", "sustain")
+        if any(i.get("group") not in groups for i in items if isinstance(i, dict)):
+            out.append(f"{name}: group 应为 {'/'.join(groups)} 之一")
+        if sum(i.get("points", 0) for i in items if isinstance(i, dict) and isinstance(i.get("points"), int)) != 100:
+            out.append(f"{name}: 各条 points 合计应为 100")
     seen = set()
     for number, item in enumerate(items, start=1):
         where = f"{name} 第{number}条"

@@ -11,7 +11,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"
-login_manager.session_protection = "strong"
+login_manager.session_protection = "basic"  # phones change IP between 4G and Wi-Fi
 
 
 def login_limit() -> str:
@@ -45,9 +45,20 @@ def when(moment) -> str:
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
+def deadline(moment) -> str:
+    """A period end as people say it: a midnight end is the whole previous day ('11月30日'), else the time."""
+    from datetime import timedelta
+
+    if moment.hour == 0 and moment.minute == 0:
+        day = moment - timedelta(days=1)
+        return f"{day.month}月{day.day}日"
+    return when(moment)
+
+
 def install(app) -> None:
     """Template filters and the labels every page may use."""
     from . import library
 
     app.add_template_filter(when)
+    app.add_template_filter(deadline)
     app.context_processor(lambda: {"FREQ": library.FREQUENCIES, "TIERS": library.TIERS})
