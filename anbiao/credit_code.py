@@ -4,7 +4,8 @@ import re
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, Z, S, V
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CHARS = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+_REGION = re.compile(r"^..[0-9]{6}")
 
 
 def check_char(first17: str) -> str:
@@ -25,8 +26,10 @@ def problem(code: str) -> str | None:
         return "请填写统一社会信用代码"
     if len(code) != 18:
         return f"统一社会信用代码应为18位，现为{len(code)}位"
-    if not _SHAPE.match(code):
-        return "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V，第3–8位为行政区划数字）"
+    if not _CHARS.match(code):
+        return "统一社会信用代码含有不允许的字符（只用数字和大写字母，不用 I、O、Z、S、V）"
+    if not _REGION.match(code):
+        return "统一社会信用代码第3–8位应为行政区划代码（6位数字）"
     if check_char(code[:17]) != code[17]:
         return "统一社会信用代码校验位不正确，请核对营业执照"
     return None

@@ -79,12 +79,23 @@ def status(frequency: str, shifts: list[time], created_at: str, done_at: list[st
     return Status(state, overdue, start, end, missed, done[-1] if done else None)
 
 
+def _horizon(frequencies, now: datetime) -> datetime:
+    """The earliest moment `status` looks at for these frequencies: RECENT periods before the current one."""
+    earliest = now
+    for frequency in frequencies:
+        cursor = period(frequency, now)[0]
+        for _ in range(RECENT):
+            cursor = period(frequency, cursor - timedelta(seconds=1))[0]
+        earliest = min(earliest, cursor - timedelta(days=1))  # a day's margin for shift boundaries
+    return earliest
+
+
 def _statuses(db, checklists: list[dict], now: datetime) -> list[dict]:
     """Attach a Status to each checklist, reading all their inspections in one query."""
     if not checklists:
         return []
     ids = [c["id"] for c in checklists]
-    since = (now - timedelta(days=100)).astimezone(UTC).isoformat(timespec="seconds")
+    since = _horizon({c["frequency"] for c in checklists}, now).astimezone(UTC).isoformat(timespec="seconds")
     found: dict[int, list[str]] = {i: [] for i in ids}
     for row in rows(db, f"SELECT checklist_id, submitted_at FROM inspections WHERE submitted_at >= ? "
                         f"AND checklist_id IN ({','.join('?' * len(ids))})", [since, *ids]):

@@ -55,15 +55,16 @@ def _date(value, label, errors, key):
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    try:
-        parsed = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        errors[key] = f"{label}“{value}”不是有效日期，请写成 2024-03-15"
-        return None
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    else:
+        text = str(value).strip().replace("/", "-").replace(".", "-")
+        try:
+            parsed = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            errors[key] = f"{label}“{value}”不是有效日期，请写成 2024-03-15"
+            return None
     if parsed > date.today():
         errors[key] = f"{label}不能晚于今天"
     return parsed.isoformat()

@@ -27,17 +27,18 @@ def _csv_rows(data: bytes) -> list[list]:
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
+    found = []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        # Rows are parsed lazily, so a damaged sheet only shows while reading them.
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            found.append(list(row))
+            if len(found) > MAX_ROWS + 1:
+                break
+        book.close()
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        # SyntaxError covers xml.etree's ParseError for XML cut short inside a valid zip.
         raise ValueError("xlsx 文件已损坏或不是 Excel 文件，请重新保存后再导入") from exc
-    sheet = book.worksheets[0]
-    found = []
-    for row in sheet.iter_rows(values_only=True):
-        found.append(list(row))
-        if len(found) > MAX_ROWS + 1:
-            break
-    book.close()
     return found
 
 

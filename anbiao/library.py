@@ -27,6 +27,9 @@ def _problems_of(name: str, doc: dict) -> list[str]:
     for field in ("code", "title"):
         if not isinstance(doc.get(field), str) or not doc[field].strip():
             out.append(f"{name}: 缺少 {field}")
+    for field in DOC_FIELDS:
+        if doc.get(field) is not None and not isinstance(doc[field], str):
+            out.append(f"{name}: {field} 应为文字")
     items = doc.get("items")
     if not isinstance(items, list) or not items:
         return [*out, f"{name}: 没有任何条目（[[items]]）"]
@@ -55,7 +58,8 @@ def _problems_of(name: str, doc: dict) -> list[str]:
             out.append(f"{where}: 缺少 code")
         elif code in seen:
             out.append(f"{where}: code“{code}”重复")
-        seen.add(code)
+        else:
+            seen.add(code)
         if kind == "checklist":
             if not str(item.get("content") or "").strip():
                 out.append(f"{where}（{code}）: 缺少 content")
@@ -89,12 +93,14 @@ def read(root: Path = ROOT) -> tuple[list[tuple[str, dict, str]], list[str]]:
         found = _problems_of(name, doc)
         problems += found
         code = doc.get("code")
-        if code in codes:
+        if isinstance(code, str) and code in codes:
             problems.append(f"{name}: code“{code}”与 {codes[code]} 重复")
-        codes[code] = name
+        elif isinstance(code, str):
+            codes[code] = name
         if not found:
             # The hash covers the meaning, not the bytes, so reformatting a file is not a new version.
-            digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            meaning = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+            digest = hashlib.sha256(meaning.encode()).hexdigest()
             docs.append((name, doc, digest))
     industries = {i["name"] for _, d, _ in docs if d["kind"] == "industries" for i in d["items"]}
     for name, doc, _ in docs:
@@ -131,7 +137,7 @@ def load(db, root: Path = ROOT) -> dict:
                     " method, basis, extra) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (cur.lastrowid, position, item["code"], item.get("aspect"), item.get("section"),
                      item.get("name"), item.get("content") or item.get("name"), item.get("method"),
-                     item.get("basis"), json.dumps(extra, ensure_ascii=False)),
+                     item.get("basis"), json.dumps(extra, ensure_ascii=False, default=str)),
                 )
     return stats
 
