@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 14,
+        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 30,
         WTF_CSRF_TIME_LIMIT=60 * 60 * 12,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),

@@ -43,7 +43,7 @@ def adopt(enterprise_id):
 def _managed(conn, checklist_id):
     found = scope.checklist(conn, current_user, checklist_id)
     ent = scope.enterprise(conn, current_user, found["enterprise_id"])
-    return found, ent, scope.may_manage_checklists(conn, current_user, ent, found["unit_id"])
+    return found, ent, scope.may_manage_checklist(conn, current_user, found)
 
 
 @bp.get("/checklists/<int:checklist_id>")

@@ -1,0 +1,244 @@
+"""Who gets what: every route of the app, as every demo role, against one expected table."""
+
+# Outside a user's scope the answer is 404 (as if it did not exist); inside scope but not theirs to
+# change it is 403; anonymous visitors are sent to the sign-in page. A refused POST changes nothing.
+# Allowed roles post an empty form, which must be refused for its content (302 back with an error,
+# or 422) and change nothing either.
+
+from urllib.parse import urlsplit
+
+import pytest
+
+# The roles of the table's columns, in order.
+WHO = ("anonymous", "admin", "supervisor", "grid1", "grid2", "manager1", "head1", "leader1", "manager2")
+
+# Every route is visited with GET (a POST-only route answers 405) and, if it takes POST, with POST (verb).
+# Cells: 200 401 403 404 405 422 as such; login = 302 to the sign-in page; home = 302 to /;
+# 302 = back to the page with a Chinese error; "-" = allowed and would change data (the feature tests
+# prove those). Cases name the URL's ids: 企业1/储配站 = enterprise 1 and the unit 储配站; 条目 = the
+# first item of the checklist named before it. The grid guide kept at an enterprise (导则1) is the
+# government's checklist: the enterprise may read it, not rewrite it.
+TABLE = """
+# endpoint                   verb  case                 anon  admin sup   grid1 grid2 mgr1  head1 lead1 mgr2
+auth.login                   GET   -                    200   home  home  home  home  home  home  home  home
+auth.login                   POST  -                    401   home  home  home  home  home  home  home  home
+auth.logout                  GET   -                    405   405   405   405   405   405   405   405   405
+home.index                   GET   -                    login 200   200   200   200   200   200   200   200
+home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
+enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
+enterprises.new              GET   -                    login 200   200   403   403   403   403   403   403
+enterprises.new              POST  -                    login 422   422   403   403   403   403   403   403
+enterprises.show             GET   企业1                login 200   200   200   404   200   200   200   404
+enterprises.show             GET   企业2                login 200   200   404   200   404   404   404   200
+enterprises.edit             GET   企业1                login 200   200   403   404   200   403   403   404
+enterprises.edit             GET   企业2                login 200   200   404   403   404   404   404   200
+enterprises.edit             POST  企业1                login 422   422   403   404   422   403   403   404
+enterprises.edit             POST  企业2                login 422   422   404   403   404   404   404   422
+enterprises.import_sheet     GET   -                    login 200   200   403   403   403   403   403   403
+enterprises.import_sheet     POST  -                    login 422   422   403   403   403   403   403   403
+enterprises.import_template  GET   -                    login 200   200   403   403   403   403   403   403
+units.edit                   GET   企业1                login 200   200   403   404   200   403   403   404
+units.edit                   GET   企业2                login 200   200   404   403   404   404   404   200
+units.add                    GET   企业1                405   405   405   405   405   405   405   405   405
+units.add                    POST  企业1                login 302   302   403   404   302   403   403   404
+units.add                    POST  企业2                login 302   302   404   403   404   404   404   302
+units.rename                 GET   企业1/充装班         405   405   405   405   405   405   405   405   405
+units.rename                 POST  企业1/储配站         login 302   302   403   404   302   403   403   404
+units.rename                 POST  企业1/充装班         login 302   302   403   404   302   403   403   404
+units.rename                 POST  企业1/车床班         login 404   404   403   404   404   403   403   404
+units.rename                 POST  企业2/车床班         login 302   302   404   403   404   404   404   302
+units.archive                GET   企业1/充装班         405   405   405   405   405   405   405   405   405
+units.archive                POST  企业1/储配站         login 302   302   403   404   302   403   403   404
+units.archive                POST  企业1/充装班         login 302   302   403   404   302   403   403   404
+units.archive                POST  企业2/机加工车间     login 302   302   404   403   404   404   404   302
+checklists.index             GET   企业1                login 200   200   200   404   200   200   200   404
+checklists.index             GET   企业2                login 200   200   404   200   404   404   404   200
+checklists.adopt             GET   企业1                405   405   405   405   405   405   405   405   405
+checklists.adopt             POST  企业1                login 302   403   403   404   302   403   403   404
+checklists.adopt             POST  企业2                login 302   403   404   403   404   404   404   302
+checklists.show              GET   清单1                login 200   200   200   404   200   200   200   404
+checklists.show              GET   储配站表册           login 200   200   200   404   200   200   200   404
+checklists.show              GET   充装班卡片           login 200   200   200   404   200   200   200   404
+checklists.show              GET   运行班卡片           login 200   200   200   404   200   200   404   404
+checklists.show              GET   管网运行部表册       login 200   200   200   404   200   404   404   404
+checklists.show              GET   巡线班卡片           login 200   200   200   404   200   404   404   404
+checklists.show              GET   回头看1              login 200   200   200   404   200   404   404   404
+checklists.show              GET   导则1                login 200   200   200   404   200   404   404   404
+checklists.show              GET   清单2                login 200   200   404   200   404   404   404   200
+checklists.show              GET   机加工车间表册       login 200   200   404   200   404   404   404   200
+checklists.show              GET   车床班卡片           login 200   200   404   200   404   404   404   200
+checklists.show              GET   回头看2              login 200   200   404   200   404   404   404   200
+checklists.show              GET   导则2                login 200   200   404   200   404   404   404   200
+checklists.assignment        GET   充装班卡片           405   405   405   405   405   405   405   405   405
+checklists.add_item          GET   充装班卡片           405   405   405   405   405   405   405   405   405
+checklists.reword_item       GET   充装班卡片/条目      405   405   405   405   405   405   405   405   405
+checklists.remove_item       GET   充装班卡片/条目      405   405   405   405   405   405   405   405   405
+checklists.assignment        POST  清单1                login 302   403   403   404   302   403   403   404
+checklists.add_item          POST  清单1                login 302   403   403   404   302   403   403   404
+checklists.reword_item       POST  清单1/条目           login 302   403   403   404   302   403   403   404
+checklists.remove_item       POST  清单1/条目           login -     403   403   404   -     403   403   404
+checklists.assignment        POST  储配站表册           login 302   403   403   404   302   403   403   404
+checklists.add_item          POST  储配站表册           login 302   403   403   404   302   403   403   404
+checklists.reword_item       POST  储配站表册/条目      login 302   403   403   404   302   403   403   404
+checklists.remove_item       POST  储配站表册/条目      login -     403   403   404   -     403   403   404
+checklists.assignment        POST  充装班卡片           login 302   403   403   404   302   302   403   404
+checklists.add_item          POST  充装班卡片           login 302   403   403   404   302   302   403   404
+checklists.reword_item       POST  充装班卡片/条目      login 302   403   403   404   302   302   403   404
+checklists.remove_item       POST  充装班卡片/条目      login -     403   403   404   -     -     403   404
+checklists.assignment        POST  巡线班卡片           login 302   403   403   404   302   404   404   404
+checklists.add_item          POST  巡线班卡片           login 302   403   403   404   302   404   404   404
+checklists.reword_item       POST  巡线班卡片/条目      login 302   403   403   404   302   404   404   404
+checklists.remove_item       POST  巡线班卡片/条目      login -     403   403   404   -     404   404   404
+checklists.assignment        POST  导则1                login 302   403   403   404   403   404   404   404
+checklists.add_item          POST  导则1                login 302   403   403   404   403   404   404   404
+checklists.reword_item       POST  导则1/条目           login 302   403   403   404   403   404   404   404
+checklists.remove_item       POST  导则1/条目           login -     403   403   404   403   404   404   404
+checklists.assignment        POST  车床班卡片           login 302   403   404   403   404   404   404   302
+checklists.add_item          POST  车床班卡片           login 302   403   404   403   404   404   404   302
+checklists.reword_item       POST  车床班卡片/条目      login 302   403   404   403   404   404   404   302
+checklists.remove_item       POST  车床班卡片/条目      login -     403   404   403   404   404   404   -
+checklists.derive            GET   企业1/储配站         login 200   403   403   404   200   403   404   404
+checklists.derive            GET   企业1/充装班         login 200   403   403   404   200   200   403   404
+checklists.derive            GET   企业1/运行班         login 200   403   403   404   200   200   404   404
+checklists.derive            GET   企业1/管网运行部     login 200   403   403   404   200   404   404   404
+checklists.derive            GET   企业1/巡线班         login 200   403   403   404   200   404   404   404
+checklists.derive            GET   企业2/车床班         login 200   403   404   403   404   404   404   200
+checklists.derive            GET   企业1/车床班         login 404   404   404   404   404   404   404   404
+checklists.derive            POST  企业1/储配站         login 422   403   403   404   422   403   404   404
+checklists.derive            POST  企业1/充装班         login 422   403   403   404   422   422   403   404
+checklists.derive            POST  企业1/运行班         login 422   403   403   404   422   422   404   404
+checklists.derive            POST  企业1/巡线班         login 422   403   403   404   422   404   404   404
+checklists.derive            POST  企业2/车床班         login 422   403   404   403   404   404   404   422
+checklists.derive            POST  企业1/车床班         login 404   404   404   404   404   404   404   404
+library.index                GET   -                    login 200   200   200   200   200   200   200   200
+library.doc                  GET   检查库文档           login 200   200   200   200   200   200   200   200
+people.index                 GET   -                    login 200   403   403   403   200   403   403   200
+people.index                 POST  -                    login 422   403   403   403   422   403   403   422
+people.set_active            GET   账号leader1          405   405   405   405   405   405   405   405   405
+people.set_active            POST  账号leader1          login -     403   403   403   -     403   403   404
+people.set_active            POST  账号leader2          login -     403   403   403   404   403   403   -
+people.set_password          GET   账号leader1          405   405   405   405   405   405   405   405   405
+people.set_password          POST  账号leader1          login 302   403   403   403   302   403   403   404
+people.set_password          POST  账号leader2          login 302   403   403   403   404   403   403   302
+people.grid_index            GET   -                    login 200   403   403   403   403   403   403   403
+people.grid_index            POST  -                    login 422   403   403   403   403   403   403   403
+auth.logout                  POST  -                    login login login login login login login login login
+"""
+# What the POST carries where an empty form would be refused before its content is looked at.
+FORMS = {"people.index": {"role": "team_leader"}}
+
+UNITS = ("储配站", "充装班", "运行班", "管网运行部", "巡线班", "机加工车间", "车床班")
+CHECKLISTS = {  # name in the table → (enterprise, tier, unit name)
+    "清单1": (1, "enterprise", None), "回头看1": (1, "lookback", None), "导则1": (1, "grid", None),
+    "储配站表册": (1, "workshop", "储配站"), "管网运行部表册": (1, "workshop", "管网运行部"),
+    "充装班卡片": (1, "post", "充装班"), "运行班卡片": (1, "post", "运行班"), "巡线班卡片": (1, "post", "巡线班"),
+    "清单2": (2, "enterprise", None), "回头看2": (2, "lookback", None), "导则2": (2, "grid", None),
+    "机加工车间表册": (2, "workshop", "机加工车间"), "车床班卡片": (2, "post", "车床班"),
+}
+ENTERPRISES = {"企业1": "泉州市安泰燃气有限公司", "企业2": "晋江市恒力机械制造有限公司"}
+ACCOUNTS = ("leader1", "leader2")
+
+
+def rows() -> list[tuple[str, str, str, list[str]]]:
+    """The table as (endpoint, method, case, cells)."""
+    found = []
+    for line in TABLE.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        endpoint, method, case, *cells = line.split()
+        found.append((endpoint, method, case, cells))
+    return found
+
+
+def lookup(conn) -> dict:
+    """Every name used in the table's cases → (URL argument, id in this database)."""
+    def first(sql, params=()):
+        return conn.execute(sql, params).fetchone()[0]
+
+    ids = {key: ("enterprise_id", first("SELECT id FROM enterprises WHERE name = ?", (name,)))
+           for key, name in ENTERPRISES.items()}
+    for name in UNITS:
+        ids[name] = ("unit_id", first("SELECT id FROM units WHERE name = ?", (name,)))
+    for key, (number, tier, unit) in CHECKLISTS.items():
+        ids[key] = ("checklist_id", first(
+            "SELECT id FROM checklists WHERE enterprise_id = ? AND tier = ? AND unit_id IS ? AND archived_at IS NULL",
+            (ids[f"企业{number}"][1], tier, ids[unit][1] if unit else None)))
+    for username in ACCOUNTS:
+        ids[f"账号{username}"] = ("account_id", first("SELECT id FROM users WHERE username = ?", (username,)))
+    ids["检查库文档"] = ("doc_id", first(
+        "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
+    return ids
+
+
+def url_values(conn, ids, case) -> dict:
+    values = {}
+    for word in case.split("/"):
+        if word == "-":
+            continue
+        if word == "条目":
+            values["item_id"] = conn.execute(
+                "SELECT id FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
+                (values["checklist_id"],)).fetchone()[0]
+        else:
+            argument, value = ids[word]
+            values[argument] = value
+    return values
+
+
+def snapshot(conn) -> dict:
+    """Row counts and highest ids of every table, and the full content of the tables people edit."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    state = {t: tuple(conn.execute(f"SELECT COUNT(*), MAX(rowid) FROM {t}").fetchone()) for t in tables}
+    for table in ("enterprises", "units", "users", "grids", "checklists", "checklist_items"):
+        state[f"{table} rows"] = [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+    return state
+
+
+def outcome(response) -> str:
+    """The table's word for a response."""
+    if response.status_code in (301, 302, 303):
+        path = urlsplit(response.headers["Location"]).path
+        return "login" if path == "/login" else "home" if path == "/" else "302"
+    return str(response.status_code)
+
+
+def uncovered(app) -> list[str]:
+    """Routes the app serves without a row in the table, rows for routes that are gone, malformed rows."""
+    served = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in (rule.methods | {"GET"}) - {"HEAD", "OPTIONS"}}
+    listed = {(endpoint, method) for endpoint, method, _, _ in rows()}
+    return ([f"no row for {method} {endpoint}" for endpoint, method in sorted(served - listed)]
+            + [f"row for {method} {endpoint}, not served by the app" for endpoint, method in sorted(listed - served)]
+            + [f"row {endpoint} {case} has {len(cells)} cells, not {len(WHO)}" for endpoint, _, case, cells in rows()
+               if len(cells) != len(WHO)])
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_role_gets_exactly_its_share_of_every_route(app, conn, client, signed_in, who):
+    """Each role's answer on every url_map route matches the table, and no POST changes the database."""
+    ids = lookup(conn)
+    http = client if who == "anonymous" else signed_in(who)
+    column = WHO.index(who)
+    adapter = app.url_map.bind("localhost")
+    wrong = uncovered(app)
+    for endpoint, method, case, cells in rows():
+        want = cells[column] if len(cells) == len(WHO) else "?"
+        if want == "-":
+            continue
+        url = adapter.build(endpoint, url_values(conn, ids, case))
+        before = snapshot(conn) if method == "POST" else None
+        response = http.get(url) if method == "GET" else http.post(url, FORMS.get(endpoint, {}))
+        got = outcome(response)
+        if got != want:
+            wrong.append(f"{method} {url} ({endpoint} {case}): expected {want}, got {got}")
+        if before is not None and snapshot(conn) != before:
+            wrong.append(f"{method} {url} ({endpoint} {case}) changed the database")
+    assert wrong == [], f"{who}:\n" + "\n".join(wrong)
+
+
+def test_a_route_without_a_row_is_reported(app):
+    """The coverage check names a route added to the app without an expectation."""
+    assert uncovered(app) == []
+    app.add_url_rule("/reports/<int:report_id>", "reports.show", lambda report_id: "", methods=["GET", "POST"])
+    assert uncovered(app) == ["no row for GET reports.show", "no row for POST reports.show"]
