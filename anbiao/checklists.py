@@ -101,6 +101,25 @@ def adopt(db, enterprise: dict, doc_id: int, by=None) -> int:
     return checklist_id
 
 
+def grid_checklist(db, enterprise_id: int) -> dict:
+    """The grid guide kept at an enterprise for grid workers' visits, made from the newest guide on first use."""
+    found = one(db, "SELECT * FROM checklists WHERE enterprise_id = ? AND tier = 'grid' AND archived_at IS NULL"
+                    " ORDER BY id LIMIT 1", (enterprise_id,))
+    if found:
+        return found
+    guide = next((d for d in library.current_docs(db) if d["tier"] == "grid"), None)
+    if guide is None:
+        raise ValueError("检查库中没有网格员检查导则")
+    with db.atomic():
+        checklist_id = _insert(
+            db, enterprise_id=enterprise_id, unit_id=None, tier="grid", title=guide["title"],
+            frequency=guide["frequency"], responsible_title=guide["responsible"], on_failure=guide["on_failure"],
+            library_doc_id=guide["id"])
+        _insert_items(db, checklist_id, [dict(i, library_item_id=i["id"]) for i in library.items(db, guide["id"])])
+        audit.record(db, None, "adopt", "checklist", checklist_id, {"library": guide["code"]})
+    return one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
+
+
 def candidates(db, enterprise: dict, unit: dict) -> dict:
     """What a unit's checklist may be built from: its parent checklist's items and the library's."""
     parent = parent_for(db, enterprise, unit)

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, timedelta
 
 from . import accounts, checklists, credit_code, due, enterprises, library, units
-from .db import now, one, rows
+from .db import one, rows
 
 PASSWORD = "demo1234"
 
@@ -135,17 +135,8 @@ def _inspect(db, checklist, inspector_id, items, moment, rng):
 
 
 def _grid_visits(db, ent, grid_worker_id, days_ago, rng, current):
-    """The grid guide kept at the enterprise, and the grid worker's past visits with it."""
-    guide = next(d for d in library.current_docs(db) if d["tier"] == "grid")
-    checklist = {"id": None, "enterprise_id": ent["id"], "unit_id": None}
-    cur = db.execute(
-        "INSERT INTO checklists (enterprise_id, unit_id, tier, title, library_doc_id, frequency, responsible_title,"
-        " on_failure, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-        (ent["id"], None, "grid", guide["title"], guide["id"], guide["frequency"], guide["responsible"],
-         guide["on_failure"], now()))
-    checklist["id"] = cur.lastrowid
-    items = [dict(i, library_item_id=i["id"]) for i in library.items(db, guide["id"])]
-    checklists._insert_items(db, checklist["id"], items)
+    """The grid worker's past visits with the grid guide kept at the enterprise."""
+    checklist = checklists.grid_checklist(db, ent["id"])
     for days in days_ago:
         _inspect(db, checklist, grid_worker_id, checklists.get_items(db, checklist["id"]),
                  (current - timedelta(days=days)).replace(hour=10, minute=30), rng)

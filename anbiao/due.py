@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from . import library, scope
 from .db import rows
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -161,8 +162,6 @@ def summary(items: list[dict]) -> dict:
 
 def grid_enterprises(db, user, now: datetime | None = None) -> list[dict]:
     """The enterprises of a grid worker's grid, those not inspected this period first."""
-    from . import library, scope
-
     now = now or local_now()
     guide = next((d for d in library.current_docs(db) if d["tier"] == "grid"), None)
     frequency = guide["frequency"] if guide else "monthly"

@@ -60,34 +60,34 @@ def _account(conn, account_id):
     return found
 
 
-@bp.post("/people/<int:account_id>/active")
-@login_required
-def set_active(account_id):
+def _account_change(account_id, action, success):
+    """Run one change to an account the user manages; errors come back in Chinese."""
     _manager_or_admin()
     conn = db.get()
     account = _account(conn, account_id)
     try:
-        accounts.set_active(conn, account, request.form.get("active") == "1", current_user["id"])
+        action(conn, account)
     except ValueError as exc:
         flash(str(exc), "error")
     else:
-        flash("已更新账号状态", "ok")
+        flash(success(account), "ok")
     return redirect(url_for("people.index"))
+
+
+@bp.post("/people/<int:account_id>/active")
+@login_required
+def set_active(account_id):
+    active = request.form.get("active") == "1"
+    return _account_change(account_id, lambda conn, a: accounts.set_active(conn, a, active, current_user["id"]),
+                           lambda a: f"已{'恢复' if active else '停用'}账号 {a['username']}")
 
 
 @bp.post("/people/<int:account_id>/password")
 @login_required
 def set_password(account_id):
-    _manager_or_admin()
-    conn = db.get()
-    account = _account(conn, account_id)
-    try:
-        accounts.set_password(conn, account, request.form.get("password"), current_user["id"])
-    except ValueError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"已为 {account['username']} 设置新密码", "ok")
-    return redirect(url_for("people.index"))
+    password = request.form.get("password")
+    return _account_change(account_id, lambda conn, a: accounts.set_password(conn, a, password, current_user["id"]),
+                           lambda a: f"已为 {a['username']} 设置新密码")
 
 
 @bp.route("/grids", methods=["GET", "POST"])
