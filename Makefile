@@ -42,5 +42,12 @@ lint: $(BIN)/.test-installed
 test: system-deps $(BIN)/.test-installed lint
 	$(BIN)/pytest -q
 
+# Benchmarks print ratios against a baseline run in the same process; not part of `make test`.
+bench: $(BIN)/.installed
+	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python bench/photo_ingest.py
+	$(BIN)/python bench/submit_card.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -4,10 +4,10 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from anbiao import accounts, cli, db
+from anbiao import accounts, cli, db, idempotency, storage
 from anbiao.views import register
 from anbiao.web import csrf, install, limiter, login_manager
 
@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     db.configure(app.config["DATABASE"])
+    storage.configure(app.config.get("PHOTO_DIR") or Path(app.config["DATABASE"]).parent / "photos")
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -63,8 +64,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template("error.html", title="页面已过期",
-                               message="页面已过期或来源不明，请返回刷新后再提交。"), 400
+        # submit.js sees the header, fetches a fresh token and sends the same submission again by itself.
+        page = render_template("error.html", title="页面已过期",
+                               message="页面停留太久，安全校验已过期，本次未保存。请点浏览器“返回”，重新提交。")
+        return page, 400, {"X-CSRF-Expired": "1"}
 
     @app.errorhandler(400)
     @app.errorhandler(403)
@@ -87,8 +90,15 @@ def create_app(config: dict | None = None) -> Flask:
         title, message = messages.get(code, messages[500])
         return render_template("error.html", title=title, message=message), code
 
+    app.before_request(lambda: idempotency.before(db.get()))
+    app.after_request(lambda response: idempotency.after(db.get(), response))
+    app.teardown_request(lambda exc: idempotency.release(db.get()) if exc else None)
+
     @app.after_request
     def headers(response):
+        # Submissions sent in a row (an outbox emptying) would pile flashes into the cookie past 4 KB.
+        if len(session.get("_flashes", ())) > 3:
+            session["_flashes"] = session["_flashes"][-3:]
         # Pages that htmx may fetch as fragments must not be cached as whole pages, nor vice versa.
         response.vary.add("HX-Request")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -245,3 +245,88 @@ def migrate(db) -> int:
 def is_new(db) -> bool:
     """True while no enterprise or user exists yet."""
     return not db.execute("SELECT 1 FROM users LIMIT 1").fetchone()
+
+MIGRATIONS.append(
+    """
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        taken_at TEXT,
+        latitude REAL,
+        longitude REAL,
+        uploaded_by INTEGER REFERENCES users(id),
+        uploaded_at TEXT NOT NULL
+    );
+    CREATE TABLE hazards (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        inspection_id INTEGER REFERENCES inspections(id),
+        checklist_item_id INTEGER REFERENCES checklist_items(id),
+        source TEXT NOT NULL CHECK (source IN ('inspection','report','qr')),
+        description TEXT NOT NULL,
+        category TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('general','major')),
+        status TEXT NOT NULL CHECK (status IN ('reported','assigned','rectified','closed')),
+        reported_by INTEGER REFERENCES users(id),
+        reported_at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        owner_id INTEGER REFERENCES users(id),
+        measure TEXT,
+        money REAL,
+        deadline TEXT,
+        plan TEXT,
+        supervised INTEGER NOT NULL DEFAULT 0,
+        assigned_by INTEGER REFERENCES users(id),
+        assigned_at TEXT,
+        rectified_by INTEGER REFERENCES users(id),
+        rectified_at TEXT,
+        verified_by INTEGER REFERENCES users(id),
+        closed_at TEXT,
+        on_the_spot INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX hazards_enterprise ON hazards(enterprise_id, status);
+    CREATE INDEX hazards_owner ON hazards(owner_id, status);
+    CREATE TABLE hazard_events (
+        id INTEGER PRIMARY KEY,
+        hazard_id INTEGER NOT NULL REFERENCES hazards(id),
+        at TEXT NOT NULL,
+        user_id INTEGER REFERENCES users(id),
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX hazard_events_hazard ON hazard_events(hazard_id);
+    CREATE TABLE hazard_photos (
+        id INTEGER PRIMARY KEY,
+        hazard_id INTEGER NOT NULL REFERENCES hazards(id),
+        event_id INTEGER NOT NULL REFERENCES hazard_events(id),
+        photo_id INTEGER NOT NULL REFERENCES photos(id),
+        stage TEXT NOT NULL CHECK (stage IN ('before','after','verify'))
+    );
+    CREATE INDEX hazard_photos_hazard ON hazard_photos(hazard_id);
+    CREATE INDEX hazard_photos_photo ON hazard_photos(photo_id);
+    CREATE TABLE idempotency (
+        key TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER,
+        location TEXT,
+        body BLOB,
+        content_type TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (key, user_id)
+    );
+    """
+)

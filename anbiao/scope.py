@@ -155,6 +155,67 @@ def may_manage_checklist(db, user, checklist) -> bool:
     return may_manage_checklists(db, user, ent, checklist["unit_id"])
 
 
+def may_fill(db, user, checklist) -> bool:
+    """Who fills a checklist: the people of its unit and those above them; grid workers the grid guide."""
+    if checklist["tier"] == "grid":
+        return user["role"] == "grid_worker" and bool(
+            one(db, "SELECT 1 AS x FROM enterprises WHERE id = ? AND grid_id = ?",
+                (checklist["enterprise_id"], user["grid_id"])))
+    if user["role"] not in ENTERPRISE_STAFF or user["enterprise_id"] != checklist["enterprise_id"]:
+        return False
+    if checklist["responsible_user_id"] == user["id"] or user["role"] == "manager":
+        return True
+    allowed = unit_ids(db, user)
+    return checklist["unit_id"] is not None and checklist["unit_id"] in allowed
+
+
+def sees_hazard(db, user, hazard) -> bool:
+    """A hazard is seen with its unit; its reporter and owner always see it."""
+    if user["id"] in (hazard["reported_by"], hazard["owner_id"]):
+        return True
+    where, params = enterprise_where(user)
+    sql = f"SELECT 1 AS x FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id WHERE e.id = ? AND ({where})"
+    if not one(db, sql, [hazard["enterprise_id"], *params]):
+        return False
+    allowed = unit_ids(db, user)
+    return allowed is None or hazard["unit_id"] in allowed
+
+
+def hazard(db, user, hazard_id) -> dict:
+    """One hazard the user sees, or 404."""
+    from . import hazards
+
+    found = hazards.get(db, hazard_id)
+    if not found or not sees_hazard(db, user, found):
+        abort(404)
+    return found
+
+
+def may_assign(db, user, hazard) -> bool:
+    """Who sets the 四定: the enterprise's manager, the head of the hazard's workshop, an admin."""
+    if user["role"] == "admin":
+        return True
+    if user["role"] == "manager":
+        return user["enterprise_id"] == hazard["enterprise_id"]
+    if user["role"] == "workshop_head":
+        return user["enterprise_id"] == hazard["enterprise_id"] and hazard["unit_id"] in unit_ids(db, user)
+    return False
+
+
+def may_rectify(db, user, hazard) -> bool:
+    """The owner reports the fix (or whoever may assign it, when the owner cannot)."""
+    return hazard["owner_id"] == user["id"] or may_assign(db, user, hazard)
+
+
+def may_verify(db, user, hazard) -> bool:
+    """Who may accept a fix: those who may assign it, and government users who see it; never the rectifier."""
+    if hazard["rectified_by"] == user["id"]:
+        return False
+    if user["role"] in ("grid_worker", "supervisor"):
+        return sees_hazard(db, user, hazard)
+    return may_assign(db, user, hazard)
+
+
 def require(condition: bool) -> None:
     """Answer 403 with the Chinese page when a seen thing may not be changed."""
     if not condition:

@@ -62,3 +62,31 @@ def install(app) -> None:
     app.add_template_filter(when)
     app.add_template_filter(deadline)
     app.context_processor(lambda: {"FREQ": library.FREQUENCIES, "TIERS": library.TIERS})
+    app.jinja_env.globals["new_key"] = new_key  # globals reach imported form macros
+
+
+def place_from(form) -> dict:
+    """The phone's time and GPS fix sent with a submission; anything malformed is dropped, never trusted."""
+    def number(name, low, high):
+        try:
+            value = float(form.get(name) or "")
+        except ValueError:
+            return None
+        return value if low <= value <= high else None
+
+    client_time = (form.get("client_time") or "").strip()[:40]
+    try:
+        from datetime import datetime
+
+        datetime.fromisoformat(client_time.replace("Z", "+00:00"))
+    except ValueError:
+        client_time = None
+    return {"client_time": client_time, "latitude": number("latitude", -90, 90),
+            "longitude": number("longitude", -180, 180), "accuracy": number("accuracy", 0, 100_000)}
+
+
+def new_key() -> str:
+    """An idempotency key for a form being opened."""
+    import uuid
+
+    return uuid.uuid4().hex

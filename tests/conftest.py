@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from anbiao import db, demo, library
+from anbiao import db, demo, library, storage
 from anbiao.web import limiter
 from app import create_app
 
@@ -21,6 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 def demo_db(tmp_path_factory):
     """The demo world built once per run; each test gets its own copy."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
+    storage.configure(path.parent / "photos")
     conn = db.connect(path)
     db.migrate(conn)
     library.load(conn)
@@ -34,6 +35,7 @@ def demo_db(tmp_path_factory):
 def db_path(tmp_path, demo_db):
     path = tmp_path / "anbiao.db"
     shutil.copy(demo_db, path)
+    shutil.copytree(demo_db.parent / "photos", tmp_path / "photos")  # the app keeps photos beside its database
     return path
 
 

@@ -5,6 +5,7 @@
 # Allowed roles post an empty form, which must be refused for its content (302 back with an error,
 # or 422) and change nothing either.
 
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -122,6 +123,42 @@ people.set_password          POST  账号leader1          login 302   403   403 
 people.set_password          POST  账号leader2          login 302   403   403   403   404   403   403   302
 people.grid_index            GET   -                    login 200   403   403   403   403   403   403   403
 people.grid_index            POST  -                    login 422   403   403   403   403   403   403   403
+inspections.fill             GET   充装班卡片           login 403   403   403   404   200   200   200   404
+inspections.fill             GET   巡线班卡片           login 403   403   403   404   200   404   404   404
+inspections.fill             GET   导则1                login 403   403   200   404   403   404   404   404
+inspections.fill             GET   车床班卡片           login 403   403   404   403   404   404   404   200
+inspections.submit           GET   充装班卡片           405   405   405   405   405   405   405   405   405
+inspections.submit           POST  充装班卡片           login 403   403   403   404   422   422   422   404
+inspections.submit           POST  导则1                login 403   403   422   404   403   404   404   404
+inspections.submit           POST  车床班卡片           login 403   403   404   403   404   404   404   422
+inspections.show             GET   检查充装班           login 200   200   200   404   200   200   200   404
+inspections.show             GET   检查巡线班           login 200   200   200   404   200   404   404   404
+inspections.start_grid       GET   企业1                405   405   405   405   405   405   405   405   405
+inspections.start_grid       POST  企业1                login 403   403   302   404   403   403   403   404
+inspections.start_grid       POST  企业2                login 403   403   404   302   404   404   404   403
+hazards.report               GET   企业1                login 200   403   200   404   200   200   200   404
+hazards.report               POST  企业1                login 422   403   422   404   422   422   422   404
+hazards.report               POST  企业2                login 422   403   404   422   404   404   404   422
+hazards.hazard_list          GET   企业1                login 200   200   200   404   200   200   200   404
+hazards.hazard_list          GET   企业2                login 200   200   404   200   404   404   404   200
+hazards.rectification_list   GET   企业1                login 200   200   200   404   200   200   200   404
+hazards.rectification_list   GET   企业2                login 200   200   404   200   404   404   404   200
+hazards.show                 GET   隐患储配站           login 200   200   200   404   200   200   404   404
+hazards.show                 GET   隐患运行班           login 200   200   200   404   200   200   404   404
+hazards.show                 GET   隐患全厂             login 200   200   200   404   200   404   404   404
+hazards.show                 GET   隐患车床班           login 200   200   404   200   404   404   404   200
+hazards.assign               GET   隐患运行班           405   405   405   405   405   405   405   405   405
+hazards.assign               POST  隐患运行班           login 422   403   403   404   422   422   404   404
+hazards.assign               POST  隐患全厂             login 422   403   403   404   422   404   404   404
+hazards.assign               POST  隐患车床班           login 422   403   404   403   404   404   404   422
+hazards.rectify              GET   隐患运行班           405   405   405   405   405   405   405   405   405
+hazards.rectify              POST  隐患运行班           login 422   403   403   404   422   422   404   404
+hazards.rectify              POST  隐患车床班           login 422   403   404   403   404   404   404   422
+hazards.verify               GET   隐患储配站           405   405   405   405   405   405   405   405   405
+hazards.verify               POST  隐患储配站           login 422   422   422   404   422   403   404   404
+hazards.photo                GET   照片储配站/thumb     login 200   200   200   404   200   200   404   404
+hazards.photo                GET   照片储配站/display   login 200   200   200   404   200   200   404   404
+hazards.photo                GET   照片车床班/thumb     login 200   200   404   200   404   404   404   200
 auth.logout                  POST  -                    login login login login login login login login login
 """
 # What the POST carries where an empty form would be refused before its content is looked at.
@@ -137,6 +174,8 @@ CHECKLISTS = {  # name in the table → (enterprise, tier, unit name)
 }
 ENTERPRISES = {"企业1": "泉州市安泰燃气有限公司", "企业2": "晋江市恒力机械制造有限公司"}
 ACCOUNTS = ("leader1", "leader2")
+HAZARDS = {"隐患储配站": "储配站", "隐患运行班": "运行班", "隐患全厂": None, "隐患车床班": "车床班"}  # open ones
+INSPECTED = ("充装班", "巡线班")
 
 
 def rows() -> list[tuple[str, str, str, list[str]]]:
@@ -165,6 +204,18 @@ def lookup(conn) -> dict:
             (ids[f"企业{number}"][1], tier, ids[unit][1] if unit else None)))
     for username in ACCOUNTS:
         ids[f"账号{username}"] = ("account_id", first("SELECT id FROM users WHERE username = ?", (username,)))
+    for key, unit in HAZARDS.items():
+        ids[key] = ("hazard_id", first(
+            "SELECT id FROM hazards WHERE unit_id IS ? AND status != 'closed' ORDER BY id",
+            (ids[unit][1] if unit else None,)))
+        ids["照片" + key[2:]] = ("photo_hash", first(
+            "SELECT p.hash FROM photos p JOIN hazard_photos hp ON hp.photo_id = p.id WHERE hp.hazard_id = ?",
+            (ids[key][1],)))
+    for unit in INSPECTED:
+        ids[f"检查{unit}"] = ("inspection_id", first(
+            "SELECT i.id FROM inspections i JOIN checklists c ON c.id = i.checklist_id WHERE c.unit_id = ?"
+            " ORDER BY i.id DESC", (ids[unit][1],)))
+    ids["thumb"], ids["display"] = ("size", "thumb"), ("size", "display")
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
     return ids
@@ -187,8 +238,10 @@ def url_values(conn, ids, case) -> dict:
 
 def snapshot(conn) -> dict:
     """Row counts and highest ids of every table, and the full content of the tables people edit."""
+    # The idempotency table is bookkeeping of requests, not data people entered.
     tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name != 'idempotency' ORDER BY name")]
     state = {t: tuple(conn.execute(f"SELECT COUNT(*), MAX(rowid) FROM {t}").fetchone()) for t in tables}
     for table in ("enterprises", "units", "users", "grids", "checklists", "checklist_items"):
         state[f"{table} rows"] = [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
@@ -228,7 +281,9 @@ def test_each_role_gets_exactly_its_share_of_every_route(app, conn, client, sign
             continue
         url = adapter.build(endpoint, url_values(conn, ids, case))
         before = snapshot(conn) if method == "POST" else None
-        response = http.get(url) if method == "GET" else http.post(url, FORMS.get(endpoint, {}))
+        # Every POST carries a fresh idempotency key, so the view itself decides the answer.
+        form = {**FORMS.get(endpoint, {}), "idempotency_key": uuid.uuid4().hex}
+        response = http.get(url) if method == "GET" else http.post(url, form)
         got = outcome(response)
         if got != want:
             wrong.append(f"{method} {url} ({endpoint} {case}): expected {want}, got {got}")

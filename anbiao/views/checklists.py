@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, library, scope, units
+from .. import audit, checklists, db, inspections, library, scope, units
 from ..web import done
 
 bp = Blueprint("checklists", __name__)
@@ -62,6 +62,7 @@ def show(checklist_id):
         doc=conn.execute("SELECT code, version FROM library_docs WHERE id = ?",
                          (found["library_doc_id"],)).fetchone() if found["library_doc_id"] else None,
         history=audit.history(conn, "checklist", checklist_id, 20) if may_manage else [],
+        may_fill=scope.may_fill(conn, current_user, found), recent=inspections.history(conn, checklist_id, 10),
     )
 
 

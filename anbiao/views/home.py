@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from .. import db, due, scope
+from .. import db, due, hazards, scope
 
 bp = Blueprint("home", __name__)
 
@@ -21,6 +21,9 @@ def index():
         context["grid"] = due.grid_enterprises(conn, user, now)
     if user["role"] in ("admin", "supervisor"):
         context["overview"] = due.by_enterprise(conn, scope.enterprises(conn, user), now)
+    visible = scope.enterprises(conn, user)
+    context["work"] = hazards.for_person(conn, user, [e["id"] for e in visible], scope.unit_ids(conn, user))
+    context["report_to"] = visible[0]["id"] if user["role"] in scope.ENTERPRISE_STAFF and visible else None
     return render_template("home.html", **context)
 
 

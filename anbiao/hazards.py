@@ -1,0 +1,288 @@
+"""Hazards and their loop: 隐患 → 整改 (四定) → 验收 → 闭环, until every unit is 清零."""
+
+import json
+from datetime import date
+
+from . import audit, library, photos
+from .db import now, one, rows
+from .due import local_now
+
+LEVELS = {"general": "一般", "major": "重大"}
+STATUS = {"reported": "待分派", "assigned": "整改中", "rectified": "待验收", "closed": "已闭环"}
+SOURCES = {"inspection": "检查发现", "report": "随手拍", "qr": "扫码举报"}
+MAX_TEXT = 1000
+MAX_MONEY = 100_000_000
+
+
+def categories(db) -> dict[str, str]:
+    """The hazard categories of the library: code → name."""
+    return {i["code"]: i["name"] for i in library.reference(db, "hazard_categories")}
+
+
+def _text(value, label, required=True, limit=MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValueError(f"请填写{label}")
+    if len(text) > limit:
+        raise ValueError(f"{label}不超过{limit}字")
+    return text
+
+
+def check_report(db, *, description, category, level, on_the_spot=False, before=(), after=()) -> dict:
+    """The fields of a new hazard, checked; raises ValueError in Chinese."""
+    if category not in categories(db):
+        raise ValueError("请选择隐患类别")
+    if level not in LEVELS:
+        raise ValueError("请选择一般隐患或重大隐患")
+    if not before:
+        raise ValueError("请拍照或上传隐患照片")
+    if on_the_spot and level == "major":
+        raise ValueError("重大隐患不能立行立改，须列入整改清单")
+    if on_the_spot and not after:
+        raise ValueError("立行立改须上传整改后照片")
+    return {"description": _text(description, "隐患描述"), "category": category, "level": level,
+            "on_the_spot": bool(on_the_spot)}
+
+
+def _where(place: dict) -> tuple:
+    return (place.get("client_time"), place.get("latitude"), place.get("longitude"), place.get("accuracy"))
+
+
+def _event(db, hazard_id, by, action, note="", place=None, detail=None) -> int:
+    place = place or {}
+    cur = db.execute(
+        "INSERT INTO hazard_events (hazard_id, at, user_id, action, note, client_time, latitude, longitude,"
+        " accuracy, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (hazard_id, now(), by, action, note, *_where(place), json.dumps(detail or {}, ensure_ascii=False)),
+    )
+    audit.record(db, by, action, "hazard", hazard_id, {"note": note, **(detail or {})})
+    return cur.lastrowid
+
+
+def _attach(db, hazard_id, event_id, prepared, stage, by) -> None:
+    for item in prepared:
+        photo_id = photos.save(db, item, by)
+        db.execute("INSERT INTO hazard_photos (hazard_id, event_id, photo_id, stage) VALUES (?,?,?,?)",
+                   (hazard_id, event_id, photo_id, stage))
+
+
+def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), place=None, inspection_id=None,
+           checklist_item_id=None) -> int:
+    """Record a checked hazard with its photos, in the caller's transaction; 立行立改 closes it at once."""
+    place = place or {}
+    stamp = now()
+    spot = values["on_the_spot"]
+    cur = db.execute(
+        "INSERT INTO hazards (enterprise_id, unit_id, inspection_id, checklist_item_id, source, description, category,"
+        " level, status, reported_by, reported_at, client_time, latitude, longitude, accuracy, rectified_by,"
+        " rectified_at, closed_at, on_the_spot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (enterprise_id, unit_id, inspection_id, checklist_item_id, source, values["description"], values["category"],
+         values["level"], "closed" if spot else "reported", by, stamp, *_where(place), by if spot else None,
+         stamp if spot else None, stamp if spot else None, 1 if spot else 0),
+    )
+    hazard_id = cur.lastrowid
+    event = _event(db, hazard_id, by, "report", values["description"], place,
+                   {"level": values["level"], "category": values["category"], "source": source})
+    _attach(db, hazard_id, event, before, "before", by)
+    if spot:
+        event = _event(db, hazard_id, by, "on_the_spot", "立行立改", place)
+        _attach(db, hazard_id, event, after, "after", by)
+    return hazard_id
+
+
+def report(db, *, enterprise_id, unit_id, fields, before, after, by, place=None) -> int:
+    """随手拍: a hazard reported on its own, at a chosen unit."""
+    values = check_report(db, before=before, after=after, **fields)
+    with db.atomic():
+        return create(db, enterprise_id=enterprise_id, unit_id=unit_id, source="report", values=values, by=by,
+                      before=before, after=after, place=place)
+
+
+def get(db, hazard_id) -> dict | None:
+    """One hazard with its people and place names."""
+    return one(db, _SELECT + " WHERE h.id = ?", (hazard_id,))
+
+
+_SELECT = (
+    "SELECT h.*, e.name AS enterprise_name, u.name AS unit_name, p.name AS parent_unit_name,"
+    " r.name AS reporter_name, o.name AS owner_name, x.name AS rectifier_name, v.name AS verifier_name"
+    " FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id LEFT JOIN units u ON u.id = h.unit_id"
+    " LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN users r ON r.id = h.reported_by"
+    " LEFT JOIN users o ON o.id = h.owner_id LEFT JOIN users x ON x.id = h.rectified_by"
+    " LEFT JOIN users v ON v.id = h.verified_by"
+)
+
+
+def owners(db, hazard) -> list[dict]:
+    """Who may be named to fix a hazard: the enterprise's people whose unit covers it."""
+    unit = one(db, "SELECT * FROM units WHERE id = ?", (hazard["unit_id"],)) if hazard["unit_id"] else None
+    covering = [u for u in (unit and unit["id"], unit and unit["parent_id"]) if u]
+    marks = ",".join("?" * len(covering)) or "NULL"
+    return rows(db, f"SELECT id, name, role FROM users WHERE active = 1 AND enterprise_id = ?"
+                    f" AND (role = 'manager' OR unit_id IN ({marks})) ORDER BY role, name",
+                [hazard["enterprise_id"], *covering])
+
+
+def _deadline(value) -> str:
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError as exc:
+        raise ValueError("请填写整改期限（日期）") from exc
+    if day < local_now().date():
+        raise ValueError("整改期限不能早于今天")
+    return day.isoformat()
+
+
+def _money(value) -> float:
+    text = (value or "").strip().replace(",", "").replace("，", "")
+    if not text:
+        return 0.0
+    try:
+        money = float(text)
+    except ValueError as exc:
+        raise ValueError("整改资金请填写金额（元），如 1500") from exc
+    if not 0 <= money <= MAX_MONEY:
+        raise ValueError("整改资金应在 0 到 1 亿元之间")
+    return round(money, 2)
+
+
+def assign(db, hazard, *, owner_id, measure, money, deadline, plan, by, place=None) -> None:
+    """四定: owner, measure, money, deadline; a major one also needs its plan (五落实) and is listed for 挂牌督办."""
+    if hazard["status"] not in ("reported", "assigned"):
+        raise ValueError("该隐患已整改，不能再分派")
+    if not any(o["id"] == owner_id for o in owners(db, hazard)):
+        raise ValueError("请选择本单元的整改责任人")
+    values = {"owner_id": owner_id, "measure": _text(measure, "整改措施"), "money": _money(money),
+              "deadline": _deadline(deadline), "plan": _text(plan, "应急预案（重大隐患须有预案）",
+                                                             required=hazard["level"] == "major") or None}
+    values["supervised"] = 1 if hazard["level"] == "major" else 0
+    with db.atomic():
+        db.execute("UPDATE hazards SET owner_id = ?, measure = ?, money = ?, deadline = ?, plan = ?, supervised = ?,"
+                   " status = 'assigned', assigned_by = ?, assigned_at = ? WHERE id = ?",
+                   (*values.values(), by, now(), hazard["id"]))
+        _event(db, hazard["id"], by, "assign", values["measure"], place, values)
+
+
+def rectify(db, hazard, *, note, after, by, place=None) -> None:
+    """The owner reports the fix with after-photos; it then waits for someone else to verify it."""
+    if hazard["status"] != "assigned":
+        raise ValueError("该隐患不在整改中")
+    note = _text(note, "整改情况")
+    if not after:
+        raise ValueError("请上传整改后照片")
+    with db.atomic():
+        db.execute("UPDATE hazards SET status = 'rectified', rectified_by = ?, rectified_at = ? WHERE id = ?",
+                   (by, now(), hazard["id"]))
+        event = _event(db, hazard["id"], by, "rectify", note, place)
+        _attach(db, hazard["id"], event, after, "after", by)
+
+
+def verify(db, hazard, *, result: str, note, evidence, by, place=None) -> None:
+    """验收 by someone other than the rectifier: pass closes the hazard, fail sends it back with the reason."""
+    if result not in ("pass", "fail"):
+        raise ValueError("请选择验收通过或退回整改")
+    passed = result == "pass"
+    if hazard["status"] != "rectified":
+        raise ValueError("该隐患还没有提交整改，不能验收")
+    if hazard["rectified_by"] == by:
+        raise ValueError("整改人不能验收自己的整改，请由其他人验收")
+    note = _text(note, "退回原因", required=not passed)
+    with db.atomic():
+        if passed:
+            db.execute("UPDATE hazards SET status = 'closed', verified_by = ?, closed_at = ? WHERE id = ?",
+                       (by, now(), hazard["id"]))
+        else:
+            db.execute("UPDATE hazards SET status = 'assigned', rectified_by = NULL, rectified_at = NULL"
+                       " WHERE id = ?", (hazard["id"],))
+        event = _event(db, hazard["id"], by, "verify_pass" if passed else "verify_fail", note, place)
+        _attach(db, hazard["id"], event, evidence, "verify", by)
+
+
+def timeline(db, hazard_id) -> list[dict]:
+    """Every event of a hazard with its photos, oldest first."""
+    events = rows(db, "SELECT ev.*, u.name AS user_name FROM hazard_events ev LEFT JOIN users u ON u.id = ev.user_id"
+                      " WHERE hazard_id = ? ORDER BY ev.id", (hazard_id,))
+    pictures = rows(db, "SELECT hp.event_id, hp.stage, ph.hash, ph.taken_at, ph.width, ph.height FROM hazard_photos hp"
+                        " JOIN photos ph ON ph.id = hp.photo_id WHERE hp.hazard_id = ? ORDER BY hp.id", (hazard_id,))
+    for event in events:
+        event["photos"] = [p for p in pictures if p["event_id"] == event["id"]]
+    return events
+
+
+def pictures(db, hazard_id) -> dict[str, list[dict]]:
+    """Photos by stage (before / after / verify), for showing before and after side by side."""
+    found = rows(db, "SELECT hp.stage, ph.hash, ph.taken_at, ev.at AS uploaded_at FROM hazard_photos hp"
+                     " JOIN photos ph ON ph.id = hp.photo_id JOIN hazard_events ev ON ev.id = hp.event_id"
+                     " WHERE hp.hazard_id = ? ORDER BY hp.id", (hazard_id,))
+    return {stage: [p for p in found if p["stage"] == stage] for stage in ("before", "after", "verify")}
+
+
+def is_overdue(hazard, today: date | None = None) -> bool:
+    """Still being fixed after its deadline (Beijing date); one waiting for verification is not the owner's delay."""
+    today = today or local_now().date()
+    return hazard["status"] == "assigned" and date.fromisoformat(hazard["deadline"]) < today
+
+
+def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, viewer_id=None, unit_id=None,
+           status=None, level=None, overdue=False, since=None, until=None, limit=500) -> list[dict]:
+    """Hazards of some enterprises, filtered as the lists need; `units` confines to a person's units."""
+    if not enterprise_ids:
+        return []
+    where = [f"h.enterprise_id IN ({','.join('?' * len(enterprise_ids))})"]
+    params: list = list(enterprise_ids)
+    if units is not None:
+        marks = ",".join("?" * len(units)) or "NULL"
+        where.append(f"(h.unit_id IN ({marks}) OR h.owner_id = ? OR h.reported_by = ?)")
+        params += [*units, viewer_id, viewer_id]
+    if unit_id:
+        where.append("(h.unit_id = ? OR u.parent_id = ?)")
+        params += [unit_id, unit_id]
+    if status == "open":
+        where.append("h.status != 'closed'")
+    elif status in STATUS:
+        where.append("h.status = ?")
+        params.append(status)
+    if level in LEVELS:
+        where.append("h.level = ?")
+        params.append(level)
+    if overdue:
+        where.append("h.status = 'assigned' AND h.deadline < ?")
+        params.append(local_now().date().isoformat())
+    if since:
+        where.append("h.reported_at >= ?")
+        params.append(since)
+    if until:
+        where.append("h.reported_at < ?")
+        params.append(until)
+    found = rows(db, _SELECT + " WHERE " + " AND ".join(where) + " ORDER BY h.id DESC LIMIT ?", [*params, limit])
+    today, names = local_now().date(), categories(db)
+    for h in found:
+        h["overdue"] = is_overdue(h, today)
+        h["category_name"] = names.get(h["category"], h["category"])
+    return found
+
+
+def open_counts(db, enterprise_id: int) -> dict:
+    """Open hazards by unit (a workshop counts its posts too) and for the whole enterprise: 0 means 清零."""
+    found = rows(db, "SELECT h.unit_id, u.parent_id, COUNT(*) AS n FROM hazards h LEFT JOIN units u ON u.id = h.unit_id"
+                     " WHERE h.enterprise_id = ? AND h.status != 'closed' GROUP BY h.unit_id", (enterprise_id,))
+    counts: dict = {"total": 0}
+    for row in found:
+        counts["total"] += row["n"]
+        for key in (row["unit_id"], row["parent_id"]):
+            if key:
+                counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+def for_person(db, user, enterprise_ids: list[int], units: set[int] | None) -> dict[str, list[dict]]:
+    """A person's part in the loop: what they must fix, assign and verify; overdue first."""
+    from . import scope
+
+    found = search(db, enterprise_ids, units=units, viewer_id=user["id"], status="open")
+    found.sort(key=lambda h: (not h["overdue"], h["deadline"] or "9999", h["id"]))
+    return {
+        "fix": [h for h in found if h["status"] == "assigned" and h["owner_id"] == user["id"]],
+        "assign": [h for h in found if h["status"] == "reported" and scope.may_assign(db, user, h)],
+        "verify": [h for h in found if h["status"] == "rectified" and scope.may_verify(db, user, h)],
+    }

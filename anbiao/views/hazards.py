@@ -1,0 +1,193 @@
+"""Hazard pages: report (随手拍), the loop's steps, the 隐患清单 and 整改清单, and their photos."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from .. import db, exports, hazards, idempotency, photos, scope, storage, units
+from ..db import rows
+from ..due import TZ
+from ..photos import PhotoError, from_request
+from ..web import place_from
+
+bp = Blueprint("hazards", __name__)
+
+
+def _unit_choices(conn, ent):
+    """Where a reporter may place a hazard: their own units, or any unit for people above the units."""
+    only = scope.unit_ids(conn, current_user)
+    return units.tree(conn, ent["id"], only), only is None
+
+
+@bp.route("/enterprises/<int:enterprise_id>/hazards/new", methods=["GET", "POST"])
+@login_required
+@idempotency.required
+def report(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    tree, whole = _unit_choices(conn, ent)
+    scope.require(current_user["role"] != "supervisor")
+    problems = []
+    if request.method == "POST":
+        form = request.form
+        unit_id = form.get("unit_id", type=int)
+        allowed = {w["id"] for w in tree} | {p["id"] for w in tree for p in w["posts"]}
+        try:
+            if unit_id is None and not whole:
+                raise ValueError("请选择隐患所在的车间或岗位")
+            if unit_id is not None and unit_id not in allowed:
+                raise ValueError("请选择隐患所在的车间或岗位")
+            hazard_id = hazards.report(
+                conn, enterprise_id=enterprise_id, unit_id=unit_id, by=current_user["id"], place=place_from(form),
+                fields={"description": form.get("description"), "category": form.get("category"),
+                        "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))},
+                before=from_request(request.files, "photos"),
+                after=from_request(request.files, "after_photos") if form.get("on_the_spot") else [])
+        except PhotoError as exc:
+            problems = [f"照片有问题：{exc}（请重新选择照片）"]
+        except ValueError as exc:
+            problems = [str(exc)]
+        else:
+            flash("隐患已上报" if not request.form.get("on_the_spot") else "已记录立行立改", "ok")
+            return redirect(url_for("hazards.show", hazard_id=hazard_id))
+    return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems,
+                           categories=hazards.categories(conn), levels=hazards.LEVELS, form=request.form), (
+        422 if problems else 200)
+
+
+@bp.get("/hazards/<int:hazard_id>")
+@login_required
+def show(hazard_id):
+    conn = db.get()
+    hazard = scope.hazard(conn, current_user, hazard_id)
+    hazard["overdue"] = hazards.is_overdue(hazard)
+    return render_template(
+        "hazards/show.html", h=hazard, events=hazards.timeline(conn, hazard_id),
+        pictures=hazards.pictures(conn, hazard_id), categories=hazards.categories(conn), LEVELS=hazards.LEVELS,
+        STATUS=hazards.STATUS, SOURCES=hazards.SOURCES, owners=hazards.owners(conn, hazard),
+        may_assign=scope.may_assign(conn, current_user, hazard) and hazard["status"] in ("reported", "assigned"),
+        may_rectify=scope.may_rectify(conn, current_user, hazard) and hazard["status"] == "assigned",
+        may_verify=scope.may_verify(conn, current_user, hazard) and hazard["status"] == "rectified",
+        today=datetime.now(TZ).date().isoformat(),
+    )
+
+
+def _step(hazard_id, allowed, action, success):
+    """One step of the loop: check the right, run it, come back to the hazard with the outcome."""
+    conn = db.get()
+    hazard = scope.hazard(conn, current_user, hazard_id)
+    scope.require(allowed(conn, current_user, hazard))
+    try:
+        action(conn, hazard, place_from(request.form))
+    except PhotoError as exc:
+        return _refused(conn, hazard, f"照片有问题：{exc}（请重新选择照片）")
+    except ValueError as exc:
+        return _refused(conn, hazard, str(exc))
+    flash(success, "ok")
+    return redirect(url_for("hazards.show", hazard_id=hazard_id))
+
+
+def _refused(conn, hazard, message):
+    flash(message, "error")
+    response = show(hazard["id"])
+    return response, 422
+
+
+@bp.post("/hazards/<int:hazard_id>/assign")
+@login_required
+@idempotency.required
+def assign(hazard_id):
+    form = request.form
+    return _step(hazard_id, scope.may_assign, lambda conn, h, place: hazards.assign(
+        conn, h, owner_id=form.get("owner_id", type=int), measure=form.get("measure"), money=form.get("money"),
+        deadline=form.get("deadline"), plan=form.get("plan"), by=current_user["id"], place=place),
+        "已分派整改（四定已落实）")
+
+
+@bp.post("/hazards/<int:hazard_id>/rectify")
+@login_required
+@idempotency.required
+def rectify(hazard_id):
+    return _step(hazard_id, scope.may_rectify, lambda conn, h, place: hazards.rectify(
+        conn, h, note=request.form.get("note"), after=from_request(request.files, "photos"), by=current_user["id"],
+        place=place), "已提交整改，等待验收")
+
+
+@bp.post("/hazards/<int:hazard_id>/verify")
+@login_required
+@idempotency.required
+def verify(hazard_id):
+    result = request.form.get("result")
+    return _step(hazard_id, scope.may_verify, lambda conn, h, place: hazards.verify(
+        conn, h, result=result, note=request.form.get("note"), evidence=from_request(request.files, "photos"),
+        by=current_user["id"], place=place), "验收通过，隐患已闭环" if result == "pass" else "已退回重新整改")
+
+
+def _filters():
+    args = request.args
+    return {"unit_id": args.get("unit", type=int), "status": args.get("status") or None,
+            "level": args.get("level") or None, "overdue": args.get("overdue") == "1",
+            "since": _utc(args.get("from")), "until": _utc(args.get("to"), 1)}
+
+
+def _utc(text, shift=0):
+    """A Beijing date as the UTC instant its day starts (the database keeps UTC)."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    start = datetime.combine(day + timedelta(days=shift), datetime.min.time(), TZ)
+    return start.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _listing(enterprise_id, kind):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    filters = _filters()
+    found = hazards.search(conn, [ent["id"]], units=scope.unit_ids(conn, current_user), viewer_id=current_user["id"],
+                           **filters)
+    if kind == "rectifications":
+        found = [h for h in found if h["owner_id"] or h["on_the_spot"]]
+    pictures = {h["id"]: hazards.pictures(conn, h["id"]) for h in found}
+    if request.args.get("format") == "xlsx":
+        book = exports.hazard_list(ent, found, hazards) if kind == "hazards" else exports.rectification_list(
+            ent, found, hazards)
+        title = "隐患清单" if kind == "hazards" else "整改清单"
+        return send_file(book, as_attachment=True, download_name=f"{ent['name']}{title}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    tree, _ = _unit_choices(conn, ent)
+    return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=pictures, kind=kind, tree=tree,
+                           args=request.args, LEVELS=hazards.LEVELS, STATUS=hazards.STATUS,
+                           categories=hazards.categories(conn), counts=hazards.open_counts(conn, ent["id"]))
+
+
+@bp.get("/enterprises/<int:enterprise_id>/hazards")
+@login_required
+def hazard_list(enterprise_id):
+    return _listing(enterprise_id, "hazards")
+
+
+@bp.get("/enterprises/<int:enterprise_id>/rectifications")
+@login_required
+def rectification_list(enterprise_id):
+    return _listing(enterprise_id, "rectifications")
+
+
+@bp.get("/photos/<photo_hash>/<size>.jpg")
+@login_required
+def photo(photo_hash, size):
+    """A photo's served copy, only for people who may see a hazard it belongs to."""
+    if size not in ("display", "thumb") or len(photo_hash) != 64:
+        abort(404)
+    conn = db.get()
+    owners = rows(conn, "SELECT DISTINCT hp.hazard_id FROM hazard_photos hp JOIN photos p ON p.id = hp.photo_id"
+                        " WHERE p.hash = ?", (photo_hash,))
+    if not any(scope.sees_hazard(conn, current_user, hazards.get(conn, o["hazard_id"])) for o in owners):
+        abort(404)
+    key = photos.key(photo_hash, size)
+    if not storage.exists(key):
+        abort(404)
+    response = send_file(storage.path(key), mimetype="image/jpeg", max_age=31536000, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

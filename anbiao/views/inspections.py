@@ -1,0 +1,109 @@
+"""Filling a checklist on a phone, and reading a filled one."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import checklists, db, hazards, idempotency, inspections, scope, units
+from ..photos import PhotoError, from_request
+from ..web import place_from
+
+bp = Blueprint("inspections", __name__)
+
+
+def _fillable(conn, checklist_id):
+    found = scope.checklist(conn, current_user, checklist_id)
+    scope.require(scope.may_fill(conn, current_user, found))
+    if found["archived_at"]:
+        abort(404)
+    return found
+
+
+def _page(conn, checklist, problems=(), previous=None, status=200):
+    previous = previous or {}
+    return render_template(
+        "inspections/fill.html", checklist=checklist, items=checklists.get_items(conn, checklist["id"]),
+        unit_label=units.label(conn, checklist["unit_id"]), categories=hazards.categories(conn),
+        levels=hazards.LEVELS, problems=problems, previous=previous, form=request.form,
+        corrects=request.values.get("corrects", type=int),
+    ), status
+
+
+@bp.get("/checklists/<int:checklist_id>/fill")
+@login_required
+def fill(checklist_id):
+    conn = db.get()
+    checklist = _fillable(conn, checklist_id)
+    previous = {}
+    corrects = request.args.get("corrects", type=int)
+    if corrects:
+        old = inspections.get(conn, corrects)
+        if not old or old["checklist_id"] != checklist_id:
+            abort(404)
+        previous = {r["checklist_item_id"]: r["result"] for r in inspections.results(conn, corrects)}
+    return _page(conn, checklist, previous=previous)
+
+
+def _answers(conn, items):
+    """The form's answers; photos are read only for failed items."""
+    answers = {}
+    form = request.form
+    for item in items:
+        n = item["id"]
+        answer = inspections.Answer(result=form.get(f"result_{n}"))
+        if answer.result == "hazard":
+            answer.description = form.get(f"description_{n}", "")
+            answer.category = form.get(f"category_{n}", "")
+            answer.level = form.get(f"level_{n}", "")
+            answer.on_the_spot = bool(form.get(f"on_the_spot_{n}"))
+            answer.before = from_request(request.files, f"photos_{n}")
+            answer.after = from_request(request.files, f"after_photos_{n}") if answer.on_the_spot else []
+        answers[n] = answer
+    return answers
+
+
+@bp.post("/checklists/<int:checklist_id>/inspections")
+@login_required
+@idempotency.required
+def submit(checklist_id):
+    conn = db.get()
+    checklist = _fillable(conn, checklist_id)
+    items = checklists.get_items(conn, checklist_id)
+    try:
+        answers = _answers(conn, items)
+        inspection_id = inspections.submit(conn, checklist, current_user["id"], answers, place_from(request.form),
+                                           corrects_id=request.form.get("corrects", type=int), items=items)
+    except PhotoError as exc:
+        return _page(conn, checklist, [f"照片有问题：{exc}（未提交，请重新选择照片）"], status=422)
+    except ValueError as exc:
+        return _page(conn, checklist, str(exc).split("；"), status=422)
+    failed = sum(a.result == "hazard" for a in answers.values())
+    flash(f"已提交：{failed} 项不合格，已生成 {failed} 条隐患" if failed else "已提交：没有不合格项", "ok")
+    return redirect(url_for("inspections.show", inspection_id=inspection_id))
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@login_required
+def show(inspection_id):
+    conn = db.get()
+    found = inspections.get(conn, inspection_id)
+    if not found:
+        abort(404)
+    checklist = scope.checklist(conn, current_user, found["checklist_id"])
+    return render_template("inspections/show.html", inspection=found, checklist=checklist,
+                           results=inspections.results(conn, inspection_id), RESULTS=inspections.RESULTS,
+                           unit_label=units.label(conn, checklist["unit_id"]),
+                           may_fill=scope.may_fill(conn, current_user, checklist))
+
+
+@bp.post("/enterprises/<int:enterprise_id>/grid-inspection")
+@login_required
+def start_grid(enterprise_id):
+    conn = db.get()
+    scope.enterprise(conn, current_user, enterprise_id)
+    scope.require(current_user["role"] == "grid_worker")
+    try:
+        checklist = checklists.grid_checklist(conn, enterprise_id)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("enterprises.show", enterprise_id=enterprise_id))
+    return redirect(url_for("inspections.fill", checklist_id=checklist["id"]))

@@ -1,0 +1,139 @@
+"""Submitting a 10-item 岗位卡片 through gunicorn, against a hello endpoint on the same server settings.
+
+Prints both runs' requests/s and latency, then `card submit: ratio <card/hello> (target 0.6)`.
+"""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from anbiao import checklists, db, demo, library, storage  # noqa: E402
+
+DURATION = os.environ.get("BENCH_SECONDS", "10")
+GUNICORN = [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+
+LUA = r"""
+local n = 0
+local id = 0
+function setup(thread) id = id + 1; thread:set("tid", id) end
+function init(args) math.randomseed(os.time() * 1000 + tid) end
+request = function()
+  n = n + 1
+  local key = string.format("bench%d-%d-%d", tid, n, math.random(1, 1000000000))
+  return wrk.format("POST", PATH, HEADERS, BODY .. "&idempotency_key=" .. key)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(module: str, port: int, env: dict) -> subprocess.Popen:
+    proc = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", module], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{module} did not start")
+
+
+def wrk(url: str, script: Path | None = None) -> tuple[float, str]:
+    args = ["wrk", "-t2", "-c16", f"-d{DURATION}s", "--latency", url]
+    if script:
+        args[1:1] = ["-s", str(script)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{errors.group(1)} requests failed:\n{out}")
+    return rate, p99
+
+
+def prepare(folder: Path) -> tuple[Path, int]:
+    """A demo database whose 充装班 card has exactly 10 items."""
+    path = folder / "bench.db"
+    storage.configure(folder / "photos")
+    conn = db.connect(path)
+    db.migrate(conn)
+    library.load(conn)
+    demo.load(conn)
+    card = dict(conn.execute("SELECT c.* FROM checklists c JOIN units u ON u.id = c.unit_id"
+                             " WHERE u.name = '充装班' AND c.tier = 'post'").fetchone())
+    while len(checklists.get_items(conn, card["id"])) < 10:
+        checklists.add_item(conn, card, aspect="作业现场", content="交接班记录填写完整")
+    while len(checklists.get_items(conn, card["id"])) > 10:
+        checklists.remove_item(conn, card, checklists.get_items(conn, card["id"])[-1]["id"])
+    conn.conn.close()
+    return path, card["id"]
+
+
+def sign_in(base: str, card_id: int) -> tuple[str, str, list[str]]:
+    """Sign in as the team leader; return the cookie header, the CSRF token and the card's item fields."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"username": "leader1", "password": demo.PASSWORD, "csrf_token": token})
+    opener.open(f"{base}/login", form.encode())
+    page = opener.open(f"{base}/checklists/{card_id}/fill").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    items = sorted(set(re.findall(r'name="(result_\d+)"', page)))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, token, items
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path, card_id = prepare(folder)
+        env = {**os.environ, "ANBIAO_DB": str(path), "ANBIAO_SECRET_KEY": "bench", "ANBIAO_SECURE_COOKIES": "0",
+               "ANBIAO_LOGIN_LIMIT": "1000 per minute"}
+        hello_port, app_port = free_port(), free_port()
+        hello = serve("bench.hello:app", hello_port, env)
+        try:
+            hello_rate, hello_p99 = wrk(f"http://127.0.0.1:{hello_port}/")
+        finally:
+            hello.terminate()
+            hello.wait()
+        server = serve("app:app", app_port, env)
+        try:
+            base = f"http://127.0.0.1:{app_port}"
+            cookie, token, items = sign_in(base, card_id)
+            body = urllib.parse.urlencode({"csrf_token": token, **{name: "ok" for name in items}})
+            script = folder / "card.lua"
+            headers = (f"{{['Content-Type'] = 'application/x-www-form-urlencoded', ['Cookie'] = '{cookie}',"
+                       f" ['Referer'] = '{base}/'}}")
+            script.write_text(f"PATH = '/checklists/{card_id}/inspections'\nHEADERS = {headers}\n"
+                              f"BODY = '{body}'\n" + LUA)
+            card_rate, card_p99 = wrk(f"{base}/checklists/{card_id}/inspections", script)
+        finally:
+            server.terminate()
+            server.wait()
+        conn = db.connect(path)
+        saved = conn.execute("SELECT COUNT(*) FROM inspections WHERE checklist_id = ?", (card_id,)).fetchone()[0]
+        print(f"gunicorn 2 sync workers, wrk 2 threads 16 connections, {DURATION} s each, {len(items)}-item card")
+        print(f"hello: {hello_rate:.0f} req/s, p99 {hello_p99}")
+        print(f"card submit: {card_rate:.0f} req/s, p99 {card_p99}; inspections saved: {saved}")
+        print(f"card submit: ratio {card_rate / hello_rate:.2f} (target 0.6)")
+
+
+if __name__ == "__main__":
+    main()
