@@ -31,6 +31,10 @@ def _sheet(title: str, ent: dict, columns: list[tuple[str, int]], records: list[
     sheet.append([name for name, _ in columns])
     for record in records:
         sheet.append(record)
+        for cell in sheet[sheet.max_row]:
+            # What people typed stays text: "=HYPERLINK(...)" in a description must not become a live formula.
+            if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                cell.data_type = "s"
     for index, (_, width) in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
     for row in sheet.iter_rows(min_row=2):

@@ -28,6 +28,12 @@ def _text(value, label, required=True, limit=MAX_TEXT) -> str:
     return text
 
 
+def _not_reshot(before_hashes, after) -> None:
+    """整改靠补拍: an 'after' photo that is the very 'before' photo proves nothing."""
+    if any(p.hash in before_hashes for p in after):
+        raise ValueError("整改后照片不能与整改前照片相同，请拍摄整改后的现场")
+
+
 def check_report(db, *, description, category, level, on_the_spot=False, before=(), after=()) -> dict:
     """The fields of a new hazard, checked; raises ValueError in Chinese."""
     if category not in categories(db):
@@ -40,6 +46,8 @@ def check_report(db, *, description, category, level, on_the_spot=False, before=
         raise ValueError("重大隐患不能立行立改，须列入整改清单")
     if on_the_spot and not after:
         raise ValueError("立行立改须上传整改后照片")
+    if on_the_spot:
+        _not_reshot({p.hash for p in before}, after)
     return {"description": _text(description, "隐患描述"), "category": category, "level": level,
             "on_the_spot": bool(on_the_spot)}
 
@@ -170,6 +178,7 @@ def rectify(db, hazard, *, note, after, by, place=None) -> None:
     note = _text(note, "整改情况")
     if not after:
         raise ValueError("请上传整改后照片")
+    _not_reshot({p["hash"] for p in pictures(db, hazard["id"])["before"]}, after)
     with db.atomic():
         db.execute("UPDATE hazards SET status = 'rectified', rectified_by = ?, rectified_at = ? WHERE id = ?",
                    (by, now(), hazard["id"]))

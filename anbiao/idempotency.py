@@ -3,6 +3,7 @@ first result again and change nothing, the same key with other content is refuse
 
 import hashlib
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask import make_response, render_template, request
 from flask_login import current_user
@@ -15,6 +16,11 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 # Fields that may differ between two sendings of the same submission (time of sending, a later GPS fix).
 VOLATILE = {"csrf_token", FIELD, "client_time", "latitude", "longitude", "accuracy"}
 MAX_BODY = 512 * 1024
+STUCK_MINUTES = 5  # longer than any request may run (gunicorn's timeout is 30 s)
+
+
+def _minutes_ago(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
 
 
 def required(view):
@@ -68,6 +74,15 @@ def before(db):
     if found:
         if found["request_hash"] != mark:
             return _refuse("这个提交编号已用于另一份不同的内容，本次未保存。请刷新页面后重新填写。")
+        if found["status"] is None and found["created_at"] < _minutes_ago(STUCK_MINUTES):
+            # The worker that claimed it died mid-request (no teardown ran): this sending takes over.
+            with db.atomic():
+                taken = db.execute("UPDATE idempotency SET created_at = ? WHERE key = ? AND user_id = ?"
+                                   " AND status IS NULL AND created_at = ?",
+                                   (now(), key, current_user["id"], found["created_at"])).rowcount
+            if taken:  # only one of two sendings arriving together takes over
+                request.environ["anbiao.idempotency"] = (key, current_user["id"])
+                return None
         if found["status"] is None:
             return _refuse("这份内容正在提交中，请稍候刷新查看结果，不要重复提交。")
         response = make_response(found["body"] or b"", found["status"])

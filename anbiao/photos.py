@@ -15,7 +15,8 @@ from .db import now, one
 
 pillow_heif.register_heif_opener()
 
-ACCEPTED = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
+# MPO is how Pillow names a JPEG with a second picture appended, as many phone cameras save them.
+ACCEPTED = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a 48 MP phone photo passes; a 20000×20000 bomb does not
 DISPLAY = 1600
@@ -140,16 +141,13 @@ def prepare(data: bytes, app1: bytes | None = None) -> Prepared:
             if width * height > MAX_PIXELS:
                 raise PhotoError("照片像素过大，无法处理，请用手机相机正常拍摄")
             exif = image.getexif()
-            if image.format == "JPEG":
+            if kind == "jpeg":
                 # Decode at a reduced scale straight away (2× faster); keep the aspect ratio in the box.
                 scale = DISPLAY / max(width, height)
                 if scale < 1:
                     image.draft("RGB", (int(width * scale), int(height * scale)))
             image.load()
-            # A decoded size within 30 % of the display size is kept as is: shrinking so little costs
-            # a fifth of the ingest and buys nothing a phone screen shows.
-            if max(image.size) > DISPLAY * 1.3:
-                image = _shrunk(image, DISPLAY)
+            image = _shrunk(image, DISPLAY)
             turn = _TURNS.get(exif.get(0x0112))
             if turn is not None:  # once, here; the served copies carry no orientation tag
                 image = image.transpose(turn)
@@ -171,7 +169,7 @@ def prepare(data: bytes, app1: bytes | None = None) -> Prepared:
             taken, lat, lon = _evidence(sent)
     return Prepared(
         hash=hashlib.sha256(data).hexdigest(), format=kind, width=width, height=height, original=data,
-        display=_jpeg(flat), thumb=_jpeg(_shrunk(flat, THUMB)),
+        display=_jpeg(flat), thumb=_jpeg(flat.reduce(-(-max(flat.size) // THUMB))),
         taken_at=taken, latitude=lat, longitude=lon,
     )
 

@@ -688,7 +688,6 @@
       return;
     }
     busy.set(form, holdButtons(form, submitter));
-    let leaving = false;
     try {
       const body = await buildBody(form, submitter);
       let response;
@@ -707,8 +706,10 @@
           reveal(showAlert(form, [loginMessage()]));
           return;
         }
-        leaving = true;
-        location.assign(response.url);
+        // The redirect was already followed and its page carries the one-time message; show that page
+        // rather than loading it again (which would lose the message), in place of the sent form.
+        history.replaceState(null, '', response.url);
+        swapPage(await response.text());
         return;
       }
       if (response.ok) {
@@ -723,9 +724,7 @@
     } finally {
       const restore = busy.get(form);
       busy.delete(form);
-      // When leaving, the buttons stay held until the next page shows; pageshow frees them on Back.
-      if (leaving) busy.set(form, restore);
-      else restore();
+      restore();
     }
   }
 

@@ -124,6 +124,7 @@ def test_workshop_head_derives_a_card_for_a_post_by_ticking_items(live_server, p
 
 def fits_a_phone(page, label):
     """Nothing scrolls sideways at 390 px, and every visible button or link is at least 44 px tall."""
+    page.wait_for_load_state("load")  # measure with the stylesheet applied, not the bare DOM
     expect(page.locator("main")).to_be_visible()
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390, f"{label}: the page is {width} px wide"

@@ -19,6 +19,7 @@ def test_team_leader_sees_todays_card_due_on_phone(live_server, phone):
     expect(mine).to_contain_text("待完成")
     expect(mine).to_contain_text("每班")
     # The card is the first thing under the thumb, not below the fold.
+    phone.wait_for_load_state("load")
     box = mine.locator("a.row").first.bounding_box()
     assert box["y"] + box["height"] < 844
     assert box["height"] >= 48
