@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 
-from anbiao import accounts, cli, db, idempotency, storage
+from anbiao import accounts, cli, db, idempotency, storage, throttle
 from anbiao.views import register
-from anbiao.web import csrf, install, limiter, login_manager
+from anbiao.web import csrf, install, login_manager
 
 ROOT = Path(__file__).resolve().parent
 
@@ -45,8 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=60 * 60 * 12,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
+        LOGIN_ADDRESS_LIMIT=os.environ.get("ANBIAO_LOGIN_ADDRESS_LIMIT", "60 per minute"),
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE", "memory://"),
-        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -55,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     storage.configure(app.config.get("PHOTO_DIR") or Path(app.config["DATABASE"]).parent / "photos")
 
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.configure(app.config["RATELIMIT_STORAGE_URI"])
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: accounts.load(db.get(), user_id))
     register(app)
@@ -92,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.before_request(lambda: idempotency.before(db.get()))
     app.after_request(lambda response: idempotency.after(db.get(), response))
-    app.teardown_request(lambda exc: idempotency.release(db.get()) if exc else None)
+    app.register_error_handler(idempotency.Twin, lambda error: idempotency.answer_twin(db.get()))
 
     @app.after_request
     def headers(response):

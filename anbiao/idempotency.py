@@ -1,9 +1,13 @@
 """Requests that can be retried: a client-made key per submission; the same key and content answer the
-first result again and change nothing, the same key with other content is refused (409)."""
+first result again and change nothing, the same key with other content is refused (409).
+
+The key is written in the same transaction as what the request changes (`claim` … `settle`), so a
+submission is either saved together with its key or not at all: a worker dying half-way, a retry
+racing the first sending, or a refused form all leave nothing behind that could block or duplicate.
+"""
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
 
 from flask import make_response, render_template, request
 from flask_login import current_user
@@ -16,21 +20,18 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 # Fields that may differ between two sendings of the same submission (time of sending, a later GPS fix).
 VOLATILE = {"csrf_token", FIELD, "client_time", "latitude", "longitude", "accuracy"}
 MAX_BODY = 512 * 1024
-STUCK_MINUTES = 5  # longer than any request may run (gunicorn's timeout is 30 s)
+_PENDING = "anbiao.idempotency"
+_SETTLED = "anbiao.idempotency.settled"
 
 
-def _minutes_ago(minutes: int) -> str:
-    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
+class Twin(Exception):
+    """Another sending with the same key was saved first; this one is answered with that result."""
 
 
 def required(view):
-    """Mark a view whose requests must carry a key."""
+    """Mark a view whose requests must carry a key (and which claims and settles it itself)."""
     view.idempotent = True
     return view
-
-
-def _key() -> str | None:
-    return request.headers.get(HEADER) or request.form.get(FIELD) or None
 
 
 def fingerprint() -> str:
@@ -52,71 +53,86 @@ def _refuse(message: str, status: int = 409):
     return render_template("error.html", title="重复提交", message=message), status
 
 
+def _answer(found: dict, mark: str):
+    """The first result again, or a refusal when the same key came with other content."""
+    if found["request_hash"] != mark:
+        return _refuse("这个提交编号已用于另一份不同的内容，本次未保存。请刷新页面后重新填写。")
+    response = make_response(found["body"] or b"", found["status"])
+    if found["location"]:
+        response.headers["Location"] = found["location"]
+    if found["content_type"]:
+        response.headers["Content-Type"] = found["content_type"]
+    response.headers["Idempotent-Replay"] = "true"
+    return response
+
+
+def _stored(db, key, user_id):
+    return one(db, "SELECT * FROM idempotency WHERE key = ? AND user_id = ? AND status IS NOT NULL",
+               (key, user_id))
+
+
 def before(db):
-    """Replay, refuse, or claim the key before the view runs."""
+    """Answer a key seen before; otherwise remember it for this request."""
     if request.method != "POST" or not current_user.is_authenticated:
         return None
     view = request.url_rule and request.url_rule.endpoint
     needs = bool(view) and getattr(_view_function(view), "idempotent", False)
-    key = _key()
+    key = request.headers.get(HEADER) or request.form.get(FIELD) or None
     if key is None:
         return _refuse("缺少提交编号，请刷新页面后重新填写提交。", 400) if needs else None
     if not _KEY.match(key):
         return _refuse("提交编号格式不正确，请刷新页面后重新提交。", 400)
     mark = fingerprint()
-    with db.atomic():  # claim the key in one statement; only a key seen before costs a second look
-        claimed = db.execute("INSERT INTO idempotency (key, user_id, request_hash, created_at) VALUES (?,?,?,?)"
-                             " ON CONFLICT DO NOTHING", (key, current_user["id"], mark, now())).rowcount
-    if claimed:
-        request.environ["anbiao.idempotency"] = (key, current_user["id"])
-        return None
-    found = one(db, "SELECT * FROM idempotency WHERE key = ? AND user_id = ?", (key, current_user["id"]))
+    found = _stored(db, key, current_user["id"])
     if found:
-        if found["request_hash"] != mark:
-            return _refuse("这个提交编号已用于另一份不同的内容，本次未保存。请刷新页面后重新填写。")
-        if found["status"] is None and found["created_at"] < _minutes_ago(STUCK_MINUTES):
-            # The worker that claimed it died mid-request (no teardown ran): this sending takes over.
-            with db.atomic():
-                taken = db.execute("UPDATE idempotency SET created_at = ? WHERE key = ? AND user_id = ?"
-                                   " AND status IS NULL AND created_at = ?",
-                                   (now(), key, current_user["id"], found["created_at"])).rowcount
-            if taken:  # only one of two sendings arriving together takes over
-                request.environ["anbiao.idempotency"] = (key, current_user["id"])
-                return None
-        if found["status"] is None:
-            return _refuse("这份内容正在提交中，请稍候刷新查看结果，不要重复提交。")
-        response = make_response(found["body"] or b"", found["status"])
-        if found["location"]:
-            response.headers["Location"] = found["location"]
-        if found["content_type"]:
-            response.headers["Content-Type"] = found["content_type"]
-        response.headers["Idempotent-Replay"] = "true"
-        return response
+        return _answer(found, mark)
+    request.environ[_PENDING] = (key, current_user["id"], mark)
     return None
 
 
+def claim(db) -> None:
+    """Inside the view's transaction, before its writes: take the key, or raise Twin if it was taken."""
+    pending = request.environ.get(_PENDING)
+    if pending is None:
+        return
+    taken = db.execute("INSERT INTO idempotency (key, user_id, request_hash, created_at) VALUES (?,?,?,?)"
+                       " ON CONFLICT DO NOTHING", (*pending, now())).rowcount
+    if not taken:
+        raise Twin()
+
+
+def settle(db, status: int, location: str) -> None:
+    """Inside the same transaction, after the writes: record the answer a retry will get."""
+    pending = request.environ.get(_PENDING)
+    if pending is None:
+        return
+    db.execute("UPDATE idempotency SET status = ?, location = ? WHERE key = ? AND user_id = ?",
+               (status, location, pending[0], pending[1]))
+    request.environ[_SETTLED] = True
+
+
+def answer_twin(db):
+    """The response for a Twin: what the first sending got."""
+    key, user_id, mark = request.environ[_PENDING]
+    found = _stored(db, key, user_id)
+    if found is None:
+        return _refuse("这份内容正在提交中，请稍候刷新查看结果，不要重复提交。")
+    return _answer(found, mark)
+
+
 def after(db, response):
-    """Keep a success as the answer to the key; release the key after a refusal so a corrected form may reuse it."""
-    claim = request.environ.pop("anbiao.idempotency", None)
-    if claim is None:
+    """For forms that do not settle themselves: keep a success as the key's answer."""
+    pending = request.environ.pop(_PENDING, None)
+    if pending is None or request.environ.get(_SETTLED) or not 200 <= response.status_code < 400:
         return response
-    if 200 <= response.status_code < 400:
-        body = b"" if response.is_streamed else response.get_data()
+    body = b"" if response.is_streamed else response.get_data()
+    with db.atomic():
         db.execute(
-            "UPDATE idempotency SET status = ?, location = ?, body = ?, content_type = ? WHERE key = ? AND user_id = ?",
-            (response.status_code, response.headers.get("Location"), body[:MAX_BODY], response.content_type, *claim))
-    else:
-        db.execute("DELETE FROM idempotency WHERE key = ? AND user_id = ? AND status IS NULL", claim)
-    db.conn.commit()
+            "INSERT INTO idempotency (key, user_id, request_hash, status, location, body, content_type, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (*pending, response.status_code, response.headers.get("Location"), body[:MAX_BODY],
+             response.content_type, now()))
     return response
-
-
-def release(db):
-    """On an exception the claim is dropped, so the same key can be sent again."""
-    claim = request.environ.pop("anbiao.idempotency", None)
-    if claim is not None:
-        db.execute("DELETE FROM idempotency WHERE key = ? AND user_id = ? AND status IS NULL", claim)
-        db.conn.commit()
 
 
 def _view_function(endpoint):

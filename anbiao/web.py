@@ -1,27 +1,14 @@
 """Shared web plumbing: the extensions and the small helpers every view uses."""
 
-from flask import current_app, flash, redirect, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import flash, redirect, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"
 login_manager.session_protection = "basic"  # phones change IP between 4G and Wi-Fi
-
-
-def login_limit() -> str:
-    """The sign-in throttle, from the configuration."""
-    return current_app.config["LOGIN_LIMIT"]
-
-
-def login_key() -> str:
-    """Throttle sign-in per address and per account name, so one phone cannot lock out a whole site."""
-    return f"{get_remote_address()}|{(request.form.get('username') or '').strip().lower()}"
 
 
 def is_htmx() -> bool:

@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 from anbiao import checklists, db, demo, library, storage  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "10")
-GUNICORN = [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+AGENT = "Mozilla/5.0 (Linux; Android 13) Chrome/120 Mobile"
+GUNICORN = [str(ROOT / ".venv/bin/gunicorn"), "--workers", os.environ.get("BENCH_WORKERS", "2"),
+            "--worker-class", "sync", "--log-level", "warning"]
 
 LUA = r"""
 local n = 0
@@ -89,6 +91,7 @@ def sign_in(base: str, card_id: int) -> tuple[str, str, list[str]]:
     """Sign in as the team leader; return the cookie header, the CSRF token and the card's item fields."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", AGENT)]  # the same phone throughout, as in the field
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode({"username": "leader1", "password": demo.PASSWORD, "csrf_token": token})

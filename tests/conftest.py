@@ -8,8 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from anbiao import db, demo, library, storage
-from anbiao.web import limiter
+from anbiao import db, demo, library, storage, throttle
 from app import create_app
 
 PASSWORD = demo.PASSWORD
@@ -44,7 +43,7 @@ def app(db_path):
     application = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test-secret", "TESTING": True,
                               "LOGIN_LIMIT": "1000 per minute", "SESSION_COOKIE_SECURE": False,
                               "REMEMBER_COOKIE_SECURE": False})
-    limiter.reset()
+    throttle.reset()
     yield application
     db.close()
 

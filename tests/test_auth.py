@@ -2,8 +2,7 @@
 
 import pytest
 
-from anbiao import db
-from anbiao.web import limiter
+from anbiao import db, throttle
 from app import create_app
 
 from .conftest import PASSWORD, Client
@@ -101,9 +100,9 @@ def strict_app(db_path):
     """The app with a sign-in limit of 3 a minute."""
     application = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test-secret", "TESTING": True,
                               "LOGIN_LIMIT": "3 per minute", "SESSION_COOKIE_SECURE": False})
-    limiter.reset()
+    throttle.reset()
     yield application
-    limiter.reset()
+    throttle.reset()
     db.close()
 
 
@@ -135,7 +134,7 @@ def test_cookies_are_secure_by_default(db_path, monkeypatch):
     """Without ANBIAO_SECURE_COOKIES the session and remember cookies are only sent over HTTPS."""
     monkeypatch.delenv("ANBIAO_SECURE_COOKIES", raising=False)
     application = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test-secret"})
-    limiter.reset()
+    throttle.reset()
     try:
         http = application.test_client()
         [session] = set_cookies(http.get("/login"), "session")

@@ -92,7 +92,7 @@ def submit_card(client, conn, failed=None, post_name="充装班", **extra):
 
 def inspection_of(response) -> int:
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return int(re.search(r"/inspections/(\d+)$", response.headers["Location"]).group(1))
+    return int(re.search(r"/inspections/(\d+)", response.headers["Location"]).group(1))
 
 
 def hazard_of(response) -> int:

@@ -3,13 +3,14 @@ with other content is refused; keys are per person, released after a refusal, an
 
 import io
 import re
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
-from anbiao import idempotency
+from anbiao import db, idempotency
 from anbiao.due import local_now
 
 WRITTEN = ("inspections", "inspection_results", "hazards", "hazard_events", "hazard_photos", "photos", "audit_log")
@@ -400,32 +401,41 @@ def test_form_pages_carry_a_fresh_key_each_time_they_open(people, conn):
 # ---- a submission still being handled --------------------------------------------------------------------------
 
 
-def _claim(app, conn, form, user, key, age):
-    """Record `key` as taken by a submission of `form` that never finished, made `age` ago."""
+def _holding_the_key(app, db_path, form, user, key):
+    """Another connection in the middle of saving a submission under `key` (its transaction still open)."""
     with app.test_request_context(form.path, method="POST", data=form.data(),
                                   content_type="multipart/form-data"):
         mark = idempotency.fingerprint()
-    stamp = (datetime.now(UTC) - age).isoformat(timespec="seconds")
-    conn.execute("INSERT INTO idempotency (key, user_id, request_hash, created_at) VALUES (?,?,?,?)",
-                 (key, uid(conn, user), mark, stamp))
-    conn.conn.commit()
+    other = db.connect(db_path)
+    other.execute("BEGIN")
+    other.execute("INSERT INTO idempotency (key, user_id, request_hash, created_at) VALUES (?,?,?,?)",
+                  (key, uid(other, user), mark, datetime.now(UTC).isoformat(timespec="seconds")))
+    return other
 
 
-def test_resend_while_the_first_is_still_being_handled_is_refused_and_writes_nothing(app, people, conn):
-    """A second copy arriving while the first is in progress gets 409 in Chinese, not a duplicate."""
+def test_resend_racing_the_first_sending_gets_its_answer_and_writes_nothing(app, people, conn, db_path):
+    """A copy arriving while the first is being saved waits for it, then gets the first's answer: no duplicate."""
     form, key = report_form(conn), new_key()
-    _claim(app, conn, form, "leader1", key, timedelta(seconds=1))
+    other = _holding_the_key(app, db_path, form, "leader1", key)
     before = counts(conn)
-    response = form.send(people["leader1"], key)
-    assert response.status_code == 409
-    assert "正在提交中" in response.get_data(as_text=True)
+    answers = []
+    racer = threading.Thread(target=lambda: answers.append(form.send(people["leader1"], key)))
+    racer.start()
+    # The first sending finishes: its answer is saved with the key, in its own transaction.
+    other.execute("UPDATE idempotency SET status = 302, location = '/hazards/first' WHERE key = ?", (key,))
+    other.execute("COMMIT")
+    racer.join(timeout=30)
+    assert answers and answers[0].status_code == 302
+    assert answers[0].headers["Location"].endswith("/hazards/first")
+    assert answers[0].headers.get("Idempotent-Replay") == "true"
     assert counts(conn) == before
 
 
-def test_submission_whose_first_sending_died_can_be_sent_again(app, people, conn):
-    """A claim left behind by a request that never finished (worker killed) does not block the key for ever."""
+def test_submission_whose_first_sending_died_can_be_sent_again(app, people, conn, db_path):
+    """A sending that died before committing took its key with it: the resend is saved, once."""
     form, key = report_form(conn), new_key()
-    _claim(app, conn, form, "leader1", key, timedelta(days=1))
+    other = _holding_the_key(app, db_path, form, "leader1", key)
+    other.conn.close()  # the worker dies: SQLite rolls its open transaction back
     before = counts(conn)
     response = form.send(people["leader1"], key)
     assert response.status_code == 302

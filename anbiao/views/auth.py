@@ -1,10 +1,9 @@
 """Sign in and out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, db
-from ..web import limiter, login_key, login_limit
+from .. import accounts, db, throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -17,12 +16,12 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
-@limiter.limit("60 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     if request.method == "POST":
+        if not throttle.sign_in_allowed():
+            abort(429)
         user = accounts.authenticate(db.get(), request.form.get("username"), request.form.get("password"))
         if user:
             login_user(user, remember=bool(request.form.get("remember")))

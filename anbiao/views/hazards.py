@@ -38,19 +38,24 @@ def report(enterprise_id):
                 raise ValueError("请选择隐患所在的车间或岗位")
             if unit_id is not None and unit_id not in allowed:
                 raise ValueError("请选择隐患所在的车间或岗位")
-            hazard_id = hazards.report(
-                conn, enterprise_id=enterprise_id, unit_id=unit_id, by=current_user["id"], place=place_from(form),
-                fields={"description": form.get("description"), "category": form.get("category"),
-                        "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))},
-                before=from_request(request.files, "photos"),
-                after=from_request(request.files, "after_photos") if form.get("on_the_spot") else [])
+            before = from_request(request.files, "photos")
+            after = from_request(request.files, "after_photos") if form.get("on_the_spot") else []
+            with conn.atomic():
+                idempotency.claim(conn)
+                hazard_id = hazards.report(
+                    conn, enterprise_id=enterprise_id, unit_id=unit_id, by=current_user["id"],
+                    place=place_from(form), before=before, after=after,
+                    fields={"description": form.get("description"), "category": form.get("category"),
+                            "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))})
+                target = url_for("hazards.show", hazard_id=hazard_id)
+                idempotency.settle(conn, 302, target)
         except PhotoError as exc:
             problems = [f"照片有问题：{exc}（请重新选择照片）"]
         except ValueError as exc:
             problems = [str(exc)]
         else:
             flash("隐患已上报" if not request.form.get("on_the_spot") else "已记录立行立改", "ok")
-            return redirect(url_for("hazards.show", hazard_id=hazard_id))
+            return redirect(target)
     return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems,
                            categories=hazards.categories(conn), levels=hazards.LEVELS, form=request.form), (
         422 if problems else 200)
@@ -73,19 +78,25 @@ def show(hazard_id):
     )
 
 
-def _step(hazard_id, allowed, action, success):
-    """One step of the loop: check the right, run it, come back to the hazard with the outcome."""
+def _step(hazard_id, allowed, action, success, photos_field=None):
+    """One step of the loop: check the right, run it with its key in one transaction, come back to the hazard."""
     conn = db.get()
     hazard = scope.hazard(conn, current_user, hazard_id)
     scope.require(allowed(conn, current_user, hazard))
+    target = url_for("hazards.show", hazard_id=hazard_id)
     try:
-        action(conn, hazard, place_from(request.form))
+        # Photos are checked before the transaction, so no write waits on decoding them.
+        pictures = from_request(request.files, photos_field) if photos_field else []
+        with conn.atomic():
+            idempotency.claim(conn)
+            action(conn, hazard, place_from(request.form), pictures)
+            idempotency.settle(conn, 302, target)
     except PhotoError as exc:
         return _refused(conn, hazard, f"照片有问题：{exc}（请重新选择照片）")
     except ValueError as exc:
         return _refused(conn, hazard, str(exc))
     flash(success, "ok")
-    return redirect(url_for("hazards.show", hazard_id=hazard_id))
+    return redirect(target)
 
 
 def _refused(conn, hazard, message):
@@ -99,7 +110,7 @@ def _refused(conn, hazard, message):
 @idempotency.required
 def assign(hazard_id):
     form = request.form
-    return _step(hazard_id, scope.may_assign, lambda conn, h, place: hazards.assign(
+    return _step(hazard_id, scope.may_assign, lambda conn, h, place, _: hazards.assign(
         conn, h, owner_id=form.get("owner_id", type=int), measure=form.get("measure"), money=form.get("money"),
         deadline=form.get("deadline"), plan=form.get("plan"), by=current_user["id"], place=place),
         "已分派整改（四定已落实）")
@@ -109,9 +120,9 @@ def assign(hazard_id):
 @login_required
 @idempotency.required
 def rectify(hazard_id):
-    return _step(hazard_id, scope.may_rectify, lambda conn, h, place: hazards.rectify(
-        conn, h, note=request.form.get("note"), after=from_request(request.files, "photos"), by=current_user["id"],
-        place=place), "已提交整改，等待验收")
+    return _step(hazard_id, scope.may_rectify, lambda conn, h, place, after: hazards.rectify(
+        conn, h, note=request.form.get("note"), after=after, by=current_user["id"], place=place),
+        "已提交整改，等待验收", photos_field="photos")
 
 
 @bp.post("/hazards/<int:hazard_id>/verify")
@@ -119,9 +130,9 @@ def rectify(hazard_id):
 @idempotency.required
 def verify(hazard_id):
     result = request.form.get("result")
-    return _step(hazard_id, scope.may_verify, lambda conn, h, place: hazards.verify(
-        conn, h, result=result, note=request.form.get("note"), evidence=from_request(request.files, "photos"),
-        by=current_user["id"], place=place), "验收通过，隐患已闭环" if result == "pass" else "已退回重新整改")
+    return _step(hazard_id, scope.may_verify, lambda conn, h, place, evidence: hazards.verify(
+        conn, h, result=result, note=request.form.get("note"), evidence=evidence, by=current_user["id"],
+        place=place), "验收通过，隐患已闭环" if result == "pass" else "已退回重新整改", photos_field="photos")
 
 
 def _filters():

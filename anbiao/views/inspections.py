@@ -70,15 +70,19 @@ def submit(checklist_id):
     items = checklists.get_items(conn, checklist_id)
     try:
         answers = _answers(conn, items)
-        inspection_id = inspections.submit(conn, checklist, current_user["id"], answers, place_from(request.form),
-                                           corrects_id=request.form.get("corrects", type=int), items=items)
+        with conn.atomic():
+            idempotency.claim(conn)
+            inspection_id = inspections.submit(conn, checklist, current_user["id"], answers,
+                                               place_from(request.form),
+                                               corrects_id=request.form.get("corrects", type=int), items=items)
+            # The record page says "just submitted" itself, so this most frequent request writes no cookie.
+            target = url_for("inspections.show", inspection_id=inspection_id, submitted=1)
+            idempotency.settle(conn, 302, target)
     except PhotoError as exc:
         return _page(conn, checklist, [f"照片有问题：{exc}（未提交，请重新选择照片）"], status=422)
     except ValueError as exc:
         return _page(conn, checklist, str(exc).split("；"), status=422)
-    failed = sum(a.result == "hazard" for a in answers.values())
-    flash(f"已提交：{failed} 项不合格，已生成 {failed} 条隐患" if failed else "已提交：没有不合格项", "ok")
-    return redirect(url_for("inspections.show", inspection_id=inspection_id))
+    return redirect(target)
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -89,8 +93,11 @@ def show(inspection_id):
     if not found:
         abort(404)
     checklist = scope.checklist(conn, current_user, found["checklist_id"])
-    return render_template("inspections/show.html", inspection=found, checklist=checklist,
-                           results=inspections.results(conn, inspection_id), RESULTS=inspections.RESULTS,
+    results = inspections.results(conn, inspection_id)
+    just_now = request.args.get("submitted") == "1" and found["inspector_id"] == current_user["id"]
+    return render_template("inspections/show.html", inspection=found, checklist=checklist, just_now=just_now,
+                           failed=sum(r["result"] == "hazard" for r in results),
+                           results=results, RESULTS=inspections.RESULTS,
                            unit_label=units.label(conn, checklist["unit_id"]),
                            may_fill=scope.may_fill(conn, current_user, checklist))
 
