@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 from anbiao import db, demo, library, storage, throttle
 from app import create_app
 
+from .loop_helpers import assign, rectify, reported
+
 PASSWORD = demo.PASSWORD
 ROLES = ["admin", "supervisor", "grid1", "grid2", "manager1", "head1", "leader1", "manager2"]
 CHROMIUM = "/usr/bin/chromium"
@@ -127,6 +129,19 @@ def browser():
         instance.close()
 
 
+def sign_in(page, base, username, password=PASSWORD):
+    """Sign in through the form as a person does, starting from no session; waits for the home page."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+    page.wait_for_load_state("load")
+
+
 @pytest.fixture
 def phone(browser):
     """A page at a mid-range phone's viewport, in Chinese and Beijing time."""
@@ -135,3 +150,35 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# People and hazards at each stage of the loop, for the loop tests.
+
+@pytest.fixture
+def leader(signed_in):
+    return signed_in("leader1")
+
+
+@pytest.fixture
+def head(signed_in):
+    return signed_in("head1")
+
+
+@pytest.fixture
+def manager(signed_in):
+    return signed_in("manager1")
+
+
+@pytest.fixture
+def assigned(leader, head, conn):
+    """A general hazard at 充装班 reported by leader1 and assigned by head1 to leader1."""
+    hazard_id = reported(leader, conn)
+    assert assign(head, conn, hazard_id).status_code == 302
+    return hazard_id
+
+
+@pytest.fixture
+def rectified(assigned, leader):
+    """The assigned hazard fixed by leader1 with an after-photo."""
+    assert rectify(leader, assigned).status_code == 302
+    return assigned

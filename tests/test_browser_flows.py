@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, ROLES
+from .conftest import ROLES, sign_in
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -14,13 +14,6 @@ def with_check(first17: str) -> str:
     total = sum(ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
     return first17 + ALPHABET[-total % 31]
 
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
 def open_enterprise(page, name):

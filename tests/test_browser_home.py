@@ -2,14 +2,7 @@
 
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+from .conftest import sign_in
 
 
 def test_team_leader_sees_todays_card_due_on_phone(live_server, phone):

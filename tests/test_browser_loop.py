@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import sign_in
 
 
 @pytest.fixture
@@ -25,14 +25,6 @@ def shots(tmp_path):
         paths.append(tmp_path / name)
     return paths
 
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
 
 
 def test_a_failed_item_travels_the_loop_until_the_post_is_cleared(live_server, phone, conn, shots):

@@ -23,6 +23,10 @@ def index():
         context["overview"] = due.by_enterprise(conn, scope.enterprises(conn, user), now)
     visible = scope.enterprises(conn, user)
     context["work"] = hazards.for_person(conn, user, [e["id"] for e in visible], scope.unit_ids(conn, user))
+    if user["role"] in scope.GOVERNMENT:
+        # 挂牌督办: open major hazards in the user's territory, overdue first.
+        majors = hazards.search(conn, [e["id"] for e in visible], level="major", status="open")
+        context["supervised"] = sorted(majors, key=lambda h: (not h["overdue"], h["deadline"] or "9999"))
     context["report_to"] = visible[0]["id"] if user["role"] in scope.ENTERPRISE_STAFF and visible else None
     return render_template("home.html", **context)
 
