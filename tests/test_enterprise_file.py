@@ -193,6 +193,8 @@ def test_manager_edits_own_file_and_audit_keeps_old_and_new_values(signed_in, co
     assert unchanged.status_code == 302, "the form as shown saves without errors"
     assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'enterprise' AND entity_id = ? "
                         "AND action = 'update'", (e1,)).fetchone()[0] == 0, "saving without changes logs nothing"
+    # Opening the form again gives it a new submission key, as after any save.
+    form = FormValues(manager.get(f"/enterprises/{e1}/edit").get_data(as_text=True)).values
     form.update(principal_phone="13905951999", shifts="20:00, 08:00,16:00")
     assert manager.post(f"/enterprises/{e1}/edit", form).status_code == 302
     row = conn.execute("SELECT * FROM enterprises WHERE id = ?", (e1,)).fetchone()

@@ -440,3 +440,23 @@ def test_submission_whose_first_sending_died_can_be_sent_again(app, people, conn
     response = form.send(people["leader1"], key)
     assert response.status_code == 302
     assert counts(conn)["hazards"] == before["hazards"] + 1
+
+
+def test_the_same_opened_form_sent_twice_saves_once(signed_in, conn):
+    """Every form carries the key made when it opened: a double submit of the enterprise edit saves once."""
+    manager = signed_in("manager1")
+    e1 = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
+    html = manager.get(f"/enterprises/{e1}/edit").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    form = dict(re.findall(r'<input id="f-\w+" name="(\w+)"[^>]*? value="([^"]*)"', html))
+    form.update({"idempotency_key": key, "industry": "城镇燃气", "size_class": "medium", "standard_status": "national",
+                 "standard_grade": "3", "benchmark_level": "county", "star_rating": "2", "showcase": "0",
+                 "grid": str(conn.execute("SELECT grid_id FROM enterprises WHERE id = ?", (e1,)).fetchone()[0]),
+                 "address": "泉州市丰泽区新地址 1 号"})
+    first = manager.post(f"/enterprises/{e1}/edit", form)
+    second = manager.post(f"/enterprises/{e1}/edit", form)
+    assert first.status_code == second.status_code == 302
+    assert second.headers.get("Idempotent-Replay") == "true"
+    updates = conn.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'enterprise' AND entity_id = ?"
+                           " AND action = 'update'", (e1,)).fetchone()[0]
+    assert updates == 1
