@@ -116,7 +116,7 @@ def main() -> None:
         finally:
             hello.terminate()
             hello.wait()
-        server = serve("app:app", app_port, env)
+        server = serve("bench.floor_app:app", app_port, env)
         try:
             base = f"http://127.0.0.1:{app_port}"
             cookie, token, items = sign_in(base, card_id)
@@ -127,6 +127,9 @@ def main() -> None:
             script.write_text(f"PATH = '/checklists/{card_id}/inspections'\nHEADERS = {headers}\n"
                               f"BODY = '{body}'\n" + LUA)
             card_rate, card_p99 = wrk(f"{base}/checklists/{card_id}/inspections", script)
+            floor_script = folder / "floor.lua"
+            floor_script.write_text(f"PATH = '/bench/floor'\nHEADERS = {headers}\nBODY = 'csrf_token={token}'\n" + LUA)
+            floor_rate, floor_p99 = wrk(f"{base}/bench/floor", floor_script)
         finally:
             server.terminate()
             server.wait()
@@ -134,6 +137,8 @@ def main() -> None:
         saved = conn.execute("SELECT COUNT(*) FROM inspections WHERE checklist_id = ?", (card_id,)).fetchone()[0]
         print(f"gunicorn 2 sync workers, wrk 2 threads 16 connections, {DURATION} s each, {len(items)}-item card")
         print(f"hello: {hello_rate:.0f} req/s, p99 {hello_p99}")
+        print(f"signed-in POST that only records its key (session, CSRF, idempotency): {floor_rate:.0f} req/s,"
+              f" p99 {floor_p99}; ratio {floor_rate / hello_rate:.2f} of hello")
         print(f"card submit: {card_rate:.0f} req/s, p99 {card_p99}; inspections saved: {saved}")
         print(f"card submit: ratio {card_rate / hello_rate:.2f} (target 0.6)")
 
