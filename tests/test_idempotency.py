@@ -13,6 +13,8 @@ from PIL import Image
 from anbiao import db, idempotency
 from anbiao.due import local_now
 
+from .loop_helpers import card
+
 WRITTEN = ("inspections", "inspection_results", "hazards", "hazard_events", "hazard_photos", "photos", "audit_log")
 _seeds = iter(range(1, 1_000_000))
 
@@ -72,12 +74,8 @@ class Form:
 
 
 def card_form(conn, post="充装班", description="充装台静电接地线断开") -> Form:
-    checklist_id = conn.execute(
-        "SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id WHERE u.name = ? AND c.tier = 'post'"
-        " AND c.archived_at IS NULL", (post,)).fetchone()[0]
-    items = [r[0] for r in conn.execute(
-        "SELECT id FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
-        (checklist_id,))]
+    checklist_id, rows = card(conn, post)
+    items = [item["id"] for item in rows]
     fields = {f"result_{i}": "ok" for i in items}
     first = items[0]
     fields.update({f"result_{first}": "hazard", f"description_{first}": description,

@@ -13,6 +13,8 @@ from anbiao import photos
 from anbiao.photos import PhotoError, prepare
 from tests.fixtures.images import make
 
+from .loop_helpers import card
+
 EVIDENCE_TABLES = ("inspections", "inspection_results", "hazards", "hazard_events", "hazard_photos", "photos")
 
 REFUSED = {
@@ -267,14 +269,9 @@ def test_same_bytes_twice_give_the_same_hash_and_one_photo_row(app, conn, corpus
 
 
 def _card(conn, post="充装班"):
-    """The post card (岗位安全检查卡片) of a post and its current items."""
-    checklist_id = conn.execute(
-        "SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id WHERE u.name = ? AND c.tier = 'post'"
-        " AND c.archived_at IS NULL", (post,)).fetchone()[0]
-    items = [r[0] for r in conn.execute(
-        "SELECT id FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
-        (checklist_id,))]
-    return checklist_id, items
+    """The post card (岗位安全检查卡片) of a post and its current item ids."""
+    checklist_id, items = card(conn, post)
+    return checklist_id, [item["id"] for item in items]
 
 
 def _card_form(items, photo_bytes, name="photo.jpg"):
