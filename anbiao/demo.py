@@ -155,17 +155,38 @@ HAZARDS = [
 ]
 
 
-def _picture(colour: str, seed: int) -> "photos.Prepared":
-    """A stand-in photo: a coloured scene with a mark, unique per hazard and stage."""
+def _picture(colour: str, seed: int, taken) -> "photos.Prepared":
+    """A stand-in photo: a coloured scene with a mark, unique per hazard and stage, with its capture time."""
     import io
 
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (1200, 900), (90 + seed * 7 % 60, 100, 110))
     ImageDraw.Draw(image).rectangle((300 + seed * 10, 250, 900, 650), fill=colour, outline="white", width=12)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
+    image.save(out, "JPEG", quality=80, exif=exif)
     return photos.prepare(out.getvalue())
+
+
+def _backdate_hazard(db, hazard_id, found_at):
+    """Spread a demo hazard's steps over the days since it was found, as they would have happened."""
+    def stamp(moment):
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+    steps = rows(db, "SELECT id, action FROM hazard_events WHERE hazard_id = ? ORDER BY id", (hazard_id,))
+    offsets = {"report": timedelta(0), "on_the_spot": timedelta(minutes=15), "assign": timedelta(hours=3),
+               "rectify": timedelta(days=1, hours=2), "verify_pass": timedelta(days=1, hours=5)}
+    for step in steps:
+        db.execute("UPDATE hazard_events SET at = ? WHERE id = ?",
+                   (stamp(found_at + offsets[step["action"]]), step["id"]))
+    db.execute("UPDATE hazards SET reported_at = ?, assigned_at = CASE WHEN assigned_at IS NULL THEN NULL ELSE ? END,"
+               " rectified_at = CASE WHEN rectified_at IS NULL THEN NULL ELSE ? END,"
+               " closed_at = CASE WHEN closed_at IS NULL THEN NULL ELSE ? END WHERE id = ?",
+               (stamp(found_at), stamp(found_at + offsets["assign"]), stamp(found_at + offsets["rectify"]),
+                stamp(found_at + (offsets["verify_pass"] if hazards.get(db, hazard_id)["verified_by"]
+                                  else offsets["on_the_spot"])), hazard_id))
 
 
 def _hazards(db, ent_ids, people, current):
@@ -178,9 +199,10 @@ def _hazards(db, ent_ids, people, current):
         manager = staff["manager"]
         reporter = staff.get(f"team_leader{unit_id}") or staff.get(f"workshop_head{unit_id}") or manager
         values = {"description": text, "category": category, "level": level, "on_the_spot": stage == "on_the_spot"}
-        spot = [_picture("seagreen", n)] if stage == "on_the_spot" else []
+        found_at = (current - timedelta(days=days)).replace(hour=9, minute=20 + n)
+        spot = [_picture("seagreen", n, found_at + timedelta(minutes=15))] if stage == "on_the_spot" else []
         hazard_id = hazards.create(db, enterprise_id=enterprise_id, unit_id=unit_id, source="report", values=values,
-                                   by=reporter, before=[_picture("firebrick", n)], after=spot)
+                                   by=reporter, before=[_picture("firebrick", n, found_at)], after=spot)
         hazard = hazards.get(db, hazard_id)
         if stage not in ("reported", "on_the_spot"):
             owner = reporter if reporter != manager else staff.get("workshop_head" + str(
@@ -190,12 +212,12 @@ def _hazards(db, ent_ids, people, current):
             hazards.assign(db, hazard, owner_id=owner, measure="落实整改并复查", money="800", deadline=deadline,
                            plan="设置警戒区，专人监护，制定专项应急处置方案" if level == "major" else None, by=manager)
             if stage in ("rectified", "closed"):
-                hazards.rectify(db, hazards.get(db, hazard_id), note="已整改完毕", after=[_picture("seagreen", n)],
+                fixed = _picture("seagreen", n, found_at + timedelta(days=1, hours=2))
+                hazards.rectify(db, hazards.get(db, hazard_id), note="已整改完毕", after=[fixed],
                                 by=owner)
             if stage == "closed":
                 hazards.verify(db, hazards.get(db, hazard_id), result="pass", note="复查合格", evidence=[], by=manager)
-        when = (current - timedelta(days=days)).astimezone(UTC).isoformat(timespec="seconds")
-        db.execute("UPDATE hazards SET reported_at = ? WHERE id = ?", (when, hazard_id))
+        _backdate_hazard(db, hazard_id, found_at)
         if stage == "overdue":
             db.execute("UPDATE hazards SET deadline = ? WHERE id = ?",
                        ((current - timedelta(days=2)).date().isoformat(), hazard_id))
