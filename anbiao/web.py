@@ -42,12 +42,32 @@ def deadline(moment) -> str:
     return when(moment)
 
 
+def clock_gap(client_time, server_time) -> str:
+    """How far the phone's clock was from the server's, in words; empty when within two minutes."""
+    from datetime import datetime
+
+    try:
+        phone = datetime.fromisoformat((client_time or "").replace("Z", "+00:00"))
+        server = datetime.fromisoformat(server_time)
+        seconds = (phone - server).total_seconds()
+    except (ValueError, TypeError):
+        return ""
+    if abs(seconds) <= 120:
+        return ""
+    for unit, size in (("天", 86400), ("小时", 3600), ("分钟", 60)):
+        if abs(seconds) >= size:
+            amount = round(abs(seconds) / size)
+            return f"手机时钟比服务器{'快' if seconds > 0 else '慢'} {amount} {unit}"
+    return ""
+
+
 def install(app) -> None:
     """Template filters and the labels every page may use."""
     from . import library
 
     app.add_template_filter(when)
     app.add_template_filter(deadline)
+    app.add_template_filter(clock_gap)
     app.context_processor(lambda: {"FREQ": library.FREQUENCIES, "TIERS": library.TIERS})
     app.jinja_env.globals["new_key"] = new_key  # globals reach imported form macros
 

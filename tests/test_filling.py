@@ -110,6 +110,13 @@ def test_inspection_page_shows_server_time_and_phone_time(leader, conn):
     assert CLIENT_TIME in html
     assert "苏班长（充装班）" in html
     assert "24.90000, 118.60000" in html
+    assert "手机时钟比服务器慢" in html  # a phone clock years behind is called out, not silently trusted
+
+
+def test_phone_clock_within_two_minutes_is_not_called_out(leader, conn):
+    """A phone whose clock agrees with the server's gets no warning."""
+    inspection_id = inspection_of(submit_card(leader, conn, client_time=server_now()))
+    assert "手机时钟" not in leader.get(f"/inspections/{inspection_id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("field,value", [
