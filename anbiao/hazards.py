@@ -294,4 +294,7 @@ def for_person(db, user, enterprise_ids: list[int], units: set[int] | None) -> d
         "fix": [h for h in found if h["status"] == "assigned" and h["owner_id"] == user["id"]],
         "assign": [h for h in found if h["status"] == "reported" and scope.may_assign(db, user, h)],
         "verify": [h for h in found if h["status"] == "rectified" and scope.may_verify(db, user, h)],
+        # Overdue is loud for everyone above the owner, not only on the owner's own screen.
+        "overdue": [h for h in found if h["overdue"] and h["owner_id"] != user["id"]
+                    and user["role"] != "team_leader"],
     }

@@ -358,3 +358,19 @@ def test_open_major_hazards_are_listed_for_supervision_on_government_home_pages(
     first = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
     assert {t for t in majors if t in grid1} == {t for t, e in majors.items() if e == first}
     assert "挂牌督办" not in signed_in("leader1").get("/").get_data(as_text=True)
+
+
+def test_overdue_hazard_is_loud_on_the_home_pages_above_its_owner(signed_in, conn):
+    """The demo's overdue hazard (owner leader1b) shows under 逾期未整改 for head1 and manager1, not for others."""
+    overdue = conn.execute("SELECT description FROM hazards WHERE status = 'assigned' AND deadline < date('now')"
+                           ).fetchone()[0]
+
+    def section(username):
+        html = signed_in(username).get("/").get_data(as_text=True)
+        start = html.find('id="loop-overdue"')
+        return html[start:html.find("</section>", start)] if start >= 0 else ""
+
+    assert overdue in section("manager1")
+    assert overdue in section("head1")
+    assert section("manager2") == ""
+    assert section("leader1") == ""
