@@ -79,6 +79,22 @@ def rename(db, unit: dict, name: str, by=None) -> None:
         audit.record(db, by, "rename", "unit", unit["id"], {"from": unit["name"], "to": name})
 
 
+def move(db, unit: dict, workshop_id, by=None) -> None:
+    """Move a post to another workshop of the same enterprise; its cards and history go with it."""
+    if unit["kind"] != "post":
+        raise ValueError("只有岗位可以调到别的车间")
+    target = one(db, "SELECT * FROM units WHERE id = ? AND kind = 'workshop' AND archived_at IS NULL",
+                 (workshop_id,))
+    if not target or target["enterprise_id"] != unit["enterprise_id"]:
+        raise ValueError("请选择本企业的车间")
+    if target["id"] == unit["parent_id"]:
+        return
+    _clash(db, unit["enterprise_id"], target["id"], unit["name"])
+    with db.atomic():
+        db.execute("UPDATE units SET parent_id = ? WHERE id = ?", (target["id"], unit["id"]))
+        audit.record(db, by, "move", "unit", unit["id"], {"from": unit["parent_id"], "to": target["id"]})
+
+
 def archive(db, unit: dict, by=None) -> None:
     """Retire a unit (and a workshop's posts); nothing is deleted, past inspections keep it."""
     if unit["kind"] == "workshop" and one(

@@ -48,6 +48,9 @@ units.rename                 POST  企业1/储配站         login 302   302   4
 units.rename                 POST  企业1/充装班         login 302   302   403   404   302   403   403   404
 units.rename                 POST  企业1/车床班         login 404   404   403   404   404   403   403   404
 units.rename                 POST  企业2/车床班         login 302   302   404   403   404   404   404   302
+units.move                   GET   企业1/充装班         405   405   405   405   405   405   405   405   405
+units.move                   POST  企业1/充装班         login 302   302   403   404   302   403   403   404
+units.move                   POST  企业2/车床班         login 302   302   404   403   404   404   404   302
 units.archive                GET   企业1/充装班         405   405   405   405   405   405   405   405   405
 units.archive                POST  企业1/储配站         login 302   302   403   404   302   403   403   404
 units.archive                POST  企业1/充装班         login 302   302   403   404   302   403   403   404

@@ -447,3 +447,35 @@ def test_team_leader_can_manage_nothing(signed_in, conn):
         assert response.status_code == 403, path
         assert "没有权限" in text(response)
     assert state(conn) == before
+
+
+def test_post_moved_to_another_workshop_takes_its_card_and_leaves_the_old_heads_view(signed_in, conn):
+    """运行班 moves from 储配站 to 管网运行部: its card goes along; head1 (储配站) no longer sees it."""
+    manager, head = signed_in("manager1"), signed_in("head1")
+    e1 = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
+    post = conn.execute("SELECT id FROM units WHERE name = '运行班'").fetchone()[0]
+    pipes = conn.execute("SELECT id FROM units WHERE name = '管网运行部'").fetchone()[0]
+    card = conn.execute("SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post'", (post,)).fetchone()[0]
+    assert head.get(f"/checklists/{card}").status_code == 200
+    response = manager.post(f"/enterprises/{e1}/units/{post}/move", {"workshop_id": pipes},
+                            headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+    assert conn.execute("SELECT parent_id FROM units WHERE id = ?", (post,)).fetchone()[0] == pipes
+    assert conn.execute("SELECT unit_id FROM checklists WHERE id = ?", (card,)).fetchone()[0] == post
+    assert head.get(f"/checklists/{card}").status_code == 404
+    assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'move' AND entity_id = ?",
+                        (post,)).fetchone()[0] == 1
+
+
+def test_post_cannot_move_into_a_workshop_that_has_a_post_of_that_name(signed_in, conn):
+    """Two posts of one name in one workshop would be confused: the move is refused in Chinese."""
+    manager = signed_in("manager1")
+    e1 = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
+    pipes = conn.execute("SELECT id FROM units WHERE name = '管网运行部'").fetchone()[0]
+    post = conn.execute("SELECT id FROM units WHERE name = '运行班'").fetchone()[0]
+    manager.post(f"/enterprises/{e1}/units/add", {"kind": "post", "parent_id": pipes, "name": "运行班"})
+    response = manager.post(f"/enterprises/{e1}/units/{post}/move", {"workshop_id": pipes},
+                            headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "已存在" in response.get_data(as_text=True)
+    assert conn.execute("SELECT parent_id FROM units WHERE id = ?", (post,)).fetchone()[0] != pipes

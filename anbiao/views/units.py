@@ -70,6 +70,16 @@ def rename(enterprise_id, unit_id):
                 "已改名")
 
 
+@bp.post("/<int:unit_id>/move")
+@login_required
+def move(enterprise_id, unit_id):
+    conn = db.get()
+    ent = _editable(conn, enterprise_id)
+    unit = _own_unit(conn, ent, unit_id)
+    return _act(conn, ent, lambda: units.move(conn, unit, request.form.get("workshop_id", type=int),
+                                              current_user["id"]), f"已调动“{unit['name']}”")
+
+
 @bp.post("/<int:unit_id>/archive")
 @login_required
 def archive(enterprise_id, unit_id):
