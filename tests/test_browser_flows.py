@@ -36,11 +36,11 @@ def test_manager_adds_and_renames_a_post_without_reloading(live_server, phone, c
     phone.locator("form", has=new_post).get_by_role("button", name="添加岗位").click()
     expect(phone.get_by_role("status")).to_have_text("已添加岗位（班组）")
     row = phone.locator("#unit-tree li", has=phone.locator('input[value="新岗位班"]'))
-    expect(row.get_by_label("岗位")).to_have_value("新岗位班")
+    expect(row.get_by_label("岗位", exact=True)).to_have_value("新岗位班")
     assert phone.evaluate("window.sameDocument") is True, "the page was reloaded"
     assert phone.url == address
 
-    row.get_by_label("岗位").fill("新岗位甲班")
+    row.get_by_label("岗位", exact=True).fill("新岗位甲班")
     row.get_by_role("button", name="改名").click()
     expect(phone.get_by_role("status")).to_have_text("已改名")
     expect(phone.locator('#unit-tree input[value="新岗位甲班"]')).to_have_count(1)
