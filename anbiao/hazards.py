@@ -113,7 +113,8 @@ def get(db, hazard_id) -> dict | None:
 
 _SELECT = (
     "SELECT h.*, e.name AS enterprise_name, u.name AS unit_name, p.name AS parent_unit_name,"
-    " r.name AS reporter_name, o.name AS owner_name, x.name AS rectifier_name, v.name AS verifier_name"
+    " r.name AS reporter_name, r.role AS reporter_role, o.name AS owner_name, x.name AS rectifier_name,"
+    " v.name AS verifier_name"
     " FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id LEFT JOIN units u ON u.id = h.unit_id"
     " LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN users r ON r.id = h.reported_by"
     " LEFT JOIN users o ON o.id = h.owner_id LEFT JOIN users x ON x.id = h.rectified_by"

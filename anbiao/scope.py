@@ -208,11 +208,12 @@ def may_rectify(db, user, hazard) -> bool:
 
 
 def may_verify(db, user, hazard) -> bool:
-    """Who may accept a fix: those who may assign it, and government users who see it; never the rectifier."""
+    """Who may accept a fix: those who may assign it; government users for hazards government found
+    (复查 of their own findings); never the rectifier."""
     if hazard["rectified_by"] == user["id"]:
         return False
     if user["role"] in ("grid_worker", "supervisor"):
-        return sees_hazard(db, user, hazard)
+        return hazard["reporter_role"] in GOVERNMENT and sees_hazard(db, user, hazard)
     return may_assign(db, user, hazard)
 
 

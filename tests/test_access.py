@@ -158,7 +158,7 @@ hazards.rectify              GET   隐患运行班           405   405   405   4
 hazards.rectify              POST  隐患运行班           login 422   403   403   404   422   422   404   404
 hazards.rectify              POST  隐患车床班           login 422   403   404   403   404   404   404   422
 hazards.verify               GET   隐患储配站           405   405   405   405   405   405   405   405   405
-hazards.verify               POST  隐患储配站           login 422   422   422   404   422   403   404   404
+hazards.verify               POST  隐患储配站           login 422   403   403   404   422   403   404   404
 hazards.photo                GET   照片储配站/thumb     login 200   200   200   404   200   200   404   404
 hazards.photo                GET   照片储配站/display   login 200   200   200   404   200   200   404   404
 hazards.photo                GET   照片车床班/thumb     login 200   200   404   200   404   404   404   200

@@ -10,6 +10,7 @@ from anbiao.due import local_now
 from .loop_helpers import (
     CLIENT_TIME,
     assign,
+    card_form,
     counts,
     ent_id,
     events,
@@ -264,11 +265,29 @@ def test_team_leader_cannot_verify(rectified, signed_in, conn):
     assert row(conn, "hazards", rectified)["status"] == "rectified"
 
 
-def test_grid_worker_of_the_grid_may_verify(rectified, signed_in, conn):
-    """The grid worker who sees the enterprise may accept a fix."""
+def test_grid_worker_verifies_the_fix_of_a_hazard_found_on_a_grid_inspection(signed_in, manager, conn):
+    """复查: grid1 finds a hazard with the 导则, the enterprise fixes it, grid1 accepts the fix."""
     grid = signed_in("grid1")
-    assert verify(grid, rectified, "pass", "网格员复查合格").status_code == 302
-    assert row(conn, "hazards", rectified)["verified_by"] == uid(conn, "grid1")
+    guide = conn.execute("SELECT c.id FROM checklists c JOIN enterprises e ON e.id = c.enterprise_id"
+                         " WHERE c.tier = 'grid' AND e.name = '泉州市安泰燃气有限公司'").fetchone()[0]
+    items = [dict(r) for r in conn.execute("SELECT * FROM checklist_items WHERE checklist_id = ?"
+                                           " AND removed_at IS NULL ORDER BY position", (guide,))]
+    response = post(grid, f"/checklists/{guide}/inspections", card_form(items, {0: {}}))
+    assert response.status_code == 302
+    hazard_id = conn.execute("SELECT MAX(id) FROM hazards").fetchone()[0]
+    assert row(conn, "hazards", hazard_id)["reported_by"] == uid(conn, "grid1")
+    assert assign(manager, conn, hazard_id, owner="manager1").status_code == 302
+    assert rectify(manager, hazard_id).status_code == 302
+    assert verify(grid, hazard_id, "pass", "网格员复查合格").status_code == 302
+    assert row(conn, "hazards", hazard_id)["verified_by"] == uid(conn, "grid1")
+
+
+def test_grid_worker_leaves_the_enterprises_own_findings_to_the_enterprise(rectified, signed_in, conn):
+    """A hazard the enterprise found itself is accepted by the enterprise, not on the grid worker's list."""
+    grid = signed_in("grid1")
+    assert verify(grid, rectified, "pass").status_code == 403
+    assert row(conn, "hazards", rectified)["status"] == "rectified"
+    assert f"/hazards/{rectified}" not in grid.get("/").get_data(as_text=True)
 
 
 def test_closed_hazard_cannot_be_rectified_or_reassigned(rectified, manager, head, leader, conn):
