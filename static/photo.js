@@ -3,12 +3,19 @@
  * Scale while decoding, never through a full-resolution canvas (iOS caps canvases at 16.7 MP and
  * 48 MP photos fail); browsers already apply EXIF rotation, so nothing is rotated here. The
  * original's EXIF APP1 segment is kept beside each shrunk copy, because the re-encode drops the
- * capture time and GPS that evidence needs; the server reads them from it.
+ * capture time and GPS that evidence needs; the server reads them from it. Also the previews of the
+ * photos picked, which add up one shot at a time.
  */
 (() => {
   'use strict';
 
   if (window.anbiaoPhoto) return;
+
+  const TEXT = {
+    photo: (i) => `照片 ${i}`,
+    noPreview: (i) => `照片 ${i}（无法预览，仍会上传）`,
+    clearPhotos: '清除照片，重新拍',
+  };
 
   const MAX_SIDE = 1600;
   const JPEG_QUALITY = 0.85;
@@ -220,5 +227,93 @@
     return job;
   }
 
-  window.anbiaoPhoto = { shrink, extractApp1 };
+  /* ---------- photo previews ---------- */
+
+  const previewUrls = new WeakMap();
+
+  function previewBox(input) {
+    const form = input.form;
+    const byName = form && Array.from(form.querySelectorAll('[data-previews]'))
+      .find((box) => box.getAttribute('data-previews') === input.name);
+    if (byName) return byName;
+    // The nearest box after the input, also when the input sits inside its <label>; a box past the
+    // next photo field belongs to that field.
+    for (let node = input; node && node !== form && !node.hasAttribute('data-item'); node = node.parentElement) {
+      for (let el = node.nextElementSibling; el; el = el.nextElementSibling) {
+        if (el.hasAttribute('data-previews')) return el;
+        if (el.querySelector('input[type=file]')) return makePreviewBox(input);
+        const inner = el.querySelector('[data-previews]');
+        if (inner) return inner;
+      }
+    }
+    return makePreviewBox(input);
+  }
+
+  function makePreviewBox(input) {
+    const box = document.createElement('div');
+    box.setAttribute('data-previews', input.name);
+    box.className = 'previews';
+    input.after(box);
+    return box;
+  }
+
+  const picked = new WeakMap(); // photo input -> the files chosen so far
+
+  /** iOS opens the camera for one shot at a time (capture ignores multiple): each pick adds to the earlier. */
+  function addPicked(input) {
+    const earlier = picked.get(input) || [];
+    const now = Array.from(input.files);
+    const all = input.multiple ? earlier.concat(now.filter((file) => !earlier.includes(file))) : now;
+    picked.set(input, all);
+    if (all.length === now.length) return;
+    try {
+      const transfer = new DataTransfer();
+      all.forEach((file) => transfer.items.add(file));
+      input.files = transfer.files;
+    } catch (error) {
+      picked.set(input, now); // an old browser: this pick replaces the earlier, as it always did
+    }
+  }
+
+  function clearPicked(input) {
+    picked.delete(input);
+    input.value = '';
+    showPreviews(input);
+  }
+
+  function showPreviews(input) {
+    (previewUrls.get(input) || []).forEach((url) => URL.revokeObjectURL(url));
+    const box = previewBox(input);
+    box.textContent = '';
+    const urls = Array.from(input.files).map((file, index) => {
+      const url = URL.createObjectURL(file);
+      const img = document.createElement('img');
+      img.alt = TEXT.photo(index + 1);
+      img.decoding = 'async';
+      img.style.height = '64px';
+      img.style.width = 'auto';
+      img.onerror = () => {
+        // e.g. HEIC on Android: the server still reads it, so say so instead of a broken icon.
+        const note = document.createElement('span');
+        note.textContent = TEXT.noPreview(index + 1);
+        img.replaceWith(note);
+      };
+      img.src = url;
+      box.append(img);
+      return url;
+    });
+    previewUrls.set(input, urls);
+    if (urls.length) {
+      const clear = document.createElement('button');
+      clear.type = 'button';
+      clear.className = 'link';
+      clear.textContent = TEXT.clearPhotos;
+      clear.addEventListener('click', () => clearPicked(input));
+      box.append(clear);
+    }
+    // Start shrinking now, while the worker goes on with the form, so submitting is quick.
+    Array.from(input.files).forEach((file) => { shrink(file); });
+  }
+
+  window.anbiaoPhoto = { shrink, extractApp1, addPicked, showPreviews };
 })();

@@ -28,32 +28,15 @@
     loginExpired: '登录已失效，本页内容尚未提交。请点下面的链接在新窗口重新登录，然后回到本页再点提交。',
     loginLink: '在新窗口登录',
     photoRequired: '请上传照片',
-    unanswered: (k) => `还有 ${k} 项未作答`,
-    hazard: (i, what) => `第 ${i} 项不合格：${what}`,
-    noDescription: '请填写隐患描述',
-    noPhoto: '请拍照',
-    noCategory: '请选择隐患类别',
-    noLevel: '请选择一般或重大',
-    item: (i, what) => `第 ${i} 项：${what}`,
-    majorOnSpot: '重大隐患不能立行立改，须列入整改',
-    noAfterPhoto: '立行立改须上传整改后照片',
-    progress: (n, total) => `已答 ${n} / ${total} 项`,
     photo: (i) => `照片 ${i}`,
-    clearPhotos: '清除照片，重新拍',
-    noPreview: (i) => `照片 ${i}（无法预览，仍会上传）`,
   };
 
-  const { shrink } = window.anbiaoPhoto;
+  const { shrink, addPicked, showPreviews } = window.anbiaoPhoto;
 
   /* ---------- helpers ---------- */
 
   const named = (root, name) =>
     Array.from(root.querySelectorAll('input, select, textarea')).filter((el) => el.name === name);
-
-  const checkedValue = (root, name) => {
-    const on = named(root, name).find((el) => el.checked);
-    return on ? on.value : '';
-  };
 
   const isPhotoInput = (el) => el instanceof HTMLInputElement && el.type === 'file' && el.hasAttribute('data-photo');
 
@@ -63,177 +46,9 @@
 
   const squash = (text) => (text || '').replace(/\s+/g, ' ').trim();
 
-  const items = (form) => Array.from(form.querySelectorAll('[data-item]'));
-
   const formFields = (form) => Array.from(form.elements);
 
-  /* ---------- checklist filling ---------- */
-
-  function syncItem(fieldset) {
-    const id = fieldset.getAttribute('data-item');
-    const result = checkedValue(fieldset, `result_${id}`);
-    fieldset.classList.toggle('answered', Boolean(result));
-    fieldset.classList.toggle('is-hazard', result === 'hazard');
-    // Hidden, not cleared: a worker who taps 合格 by mistake gets the description and photos back.
-    fieldset.querySelectorAll('[data-when-hazard]').forEach((block) => { block.hidden = result !== 'hazard'; });
-  }
-
-  /** The 立行立改 checkbox a [data-when-on-the-spot] block belongs to: its item's, or the form's own. */
-  function spotBox(block, form) {
-    const item = block.closest('[data-item]');
-    return named(item || form, item ? `on_the_spot_${item.getAttribute('data-item')}` : 'on_the_spot')[0];
-  }
-
-  function syncSpots(form) {
-    form.querySelectorAll('[data-when-on-the-spot]').forEach((block) => {
-      const box = spotBox(block, form);
-      block.hidden = !(box && box.checked);
-    });
-  }
-
-  function syncProgress(form) {
-    const all = items(form);
-    const answered = all.filter((fs) => checkedValue(fs, `result_${fs.getAttribute('data-item')}`)).length;
-    form.querySelectorAll('[data-progress]').forEach((out) => { out.textContent = TEXT.progress(answered, all.length); });
-  }
-
-  function syncFill(form) {
-    items(form).forEach(syncItem);
-    syncProgress(form);
-  }
-
-  function fillProblems(form) {
-    const problems = [];
-    const unanswered = [];
-    items(form).forEach((fs, index) => {
-      const id = fs.getAttribute('data-item');
-      const n = index + 1;
-      const result = checkedValue(fs, `result_${id}`);
-      if (!result) {
-        unanswered.push(fs);
-        return;
-      }
-      if (result !== 'hazard') return;
-      const add = (message) => problems.push({ target: fs, message });
-      const description = named(fs, `description_${id}`)[0];
-      if (description && !description.value.trim()) add(TEXT.hazard(n, TEXT.noDescription));
-      const photos = named(fs, `photos_${id}`)[0];
-      if (photos && !photos.files.length) add(TEXT.hazard(n, TEXT.noPhoto));
-      const category = named(fs, `category_${id}`)[0];
-      if (category && !category.value) add(TEXT.hazard(n, TEXT.noCategory));
-      const level = checkedValue(fs, `level_${id}`);
-      if (named(fs, `level_${id}`).length && !level) add(TEXT.hazard(n, TEXT.noLevel));
-      const spot = named(fs, `on_the_spot_${id}`)[0];
-      if (spot && spot.checked) {
-        if (level === 'major') add(TEXT.item(n, TEXT.majorOnSpot));
-        const after = named(fs, `after_photos_${id}`)[0];
-        if (after && !after.files.length) add(TEXT.item(n, TEXT.noAfterPhoto));
-      }
-    });
-    if (unanswered.length) {
-      problems.unshift({ target: unanswered[0], message: TEXT.unanswered(unanswered.length), also: unanswered });
-    }
-    return problems;
-  }
-
-  /** The same 立行立改 rules on a single-hazard form (report a hazard): fields without an item id. */
-  function spotProblems(form) {
-    const spot = named(form, 'on_the_spot')[0];
-    if (!spot || !spot.checked || spot.closest('[data-item]')) return [];
-    const found = [];
-    if (checkedValue(form, 'level') === 'major') found.push({ target: spot, message: TEXT.majorOnSpot });
-    const after = named(form, 'after_photos')[0];
-    if (after && !after.files.length) found.push({ target: after, message: TEXT.noAfterPhoto });
-    return found;
-  }
-
-  /* ---------- photo previews ---------- */
-
-  const previewUrls = new WeakMap();
-
-  function previewBox(input) {
-    const form = input.form;
-    const byName = form && Array.from(form.querySelectorAll('[data-previews]'))
-      .find((box) => box.getAttribute('data-previews') === input.name);
-    if (byName) return byName;
-    // The nearest box after the input, also when the input sits inside its <label>; a box past the
-    // next photo field belongs to that field.
-    for (let node = input; node && node !== form && !node.hasAttribute('data-item'); node = node.parentElement) {
-      for (let el = node.nextElementSibling; el; el = el.nextElementSibling) {
-        if (el.hasAttribute('data-previews')) return el;
-        if (el.querySelector('input[type=file]')) return makePreviewBox(input);
-        const inner = el.querySelector('[data-previews]');
-        if (inner) return inner;
-      }
-    }
-    return makePreviewBox(input);
-  }
-
-  function makePreviewBox(input) {
-    const box = document.createElement('div');
-    box.setAttribute('data-previews', input.name);
-    box.className = 'previews';
-    input.after(box);
-    return box;
-  }
-
-  const picked = new WeakMap(); // photo input -> the files chosen so far
-
-  /** iOS opens the camera for one shot at a time (capture ignores multiple): each pick adds to the earlier. */
-  function addPicked(input) {
-    const earlier = picked.get(input) || [];
-    const now = Array.from(input.files);
-    const all = input.multiple ? earlier.concat(now.filter((file) => !earlier.includes(file))) : now;
-    picked.set(input, all);
-    if (all.length === now.length) return;
-    try {
-      const transfer = new DataTransfer();
-      all.forEach((file) => transfer.items.add(file));
-      input.files = transfer.files;
-    } catch (error) {
-      picked.set(input, now); // an old browser: this pick replaces the earlier, as it always did
-    }
-  }
-
-  function clearPicked(input) {
-    picked.delete(input);
-    input.value = '';
-    showPreviews(input);
-  }
-
-  function showPreviews(input) {
-    (previewUrls.get(input) || []).forEach((url) => URL.revokeObjectURL(url));
-    const box = previewBox(input);
-    box.textContent = '';
-    const urls = Array.from(input.files).map((file, index) => {
-      const url = URL.createObjectURL(file);
-      const img = document.createElement('img');
-      img.alt = TEXT.photo(index + 1);
-      img.decoding = 'async';
-      img.style.height = '64px';
-      img.style.width = 'auto';
-      img.onerror = () => {
-        // e.g. HEIC on Android: the server still reads it, so say so instead of a broken icon.
-        const note = document.createElement('span');
-        note.textContent = TEXT.noPreview(index + 1);
-        img.replaceWith(note);
-      };
-      img.src = url;
-      box.append(img);
-      return url;
-    });
-    previewUrls.set(input, urls);
-    if (urls.length) {
-      const clear = document.createElement('button');
-      clear.type = 'button';
-      clear.className = 'link';
-      clear.textContent = TEXT.clearPhotos;
-      clear.addEventListener('click', () => clearPicked(input));
-      box.append(clear);
-    }
-    // Start shrinking now, while the worker goes on with the form, so submitting is quick.
-    Array.from(input.files).forEach((file) => { shrink(file); });
-  }
+  const { syncItem, syncSpots, syncProgress, syncFill, fillProblems, spotProblems } = window.anbiaoFill;
 
   /* ---------- alerts and problems ---------- */
 
