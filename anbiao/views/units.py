@@ -53,37 +53,34 @@ def add(enterprise_id):
                 f"已添加{units.KINDS.get(kind, '')}")
 
 
-def _own_unit(conn, ent, unit_id):
+def _on_unit(enterprise_id, unit_id, change, message):
+    """Apply `change(conn, unit)` to one unit of an enterprise the user may edit."""
+    conn = db.get()
+    ent = _editable(conn, enterprise_id)
     unit = scope.unit(conn, current_user, unit_id)
     if unit["enterprise_id"] != ent["id"]:
         abort(404)
-    return unit
+    return _act(conn, ent, lambda: change(conn, unit), message(unit))
 
 
 @bp.post("/<int:unit_id>/rename")
 @login_required
 def rename(enterprise_id, unit_id):
-    conn = db.get()
-    ent = _editable(conn, enterprise_id)
-    unit = _own_unit(conn, ent, unit_id)
-    return _act(conn, ent, lambda: units.rename(conn, unit, request.form.get("name"), current_user["id"]),
-                "已改名")
+    return _on_unit(enterprise_id, unit_id,
+                    lambda conn, unit: units.rename(conn, unit, request.form.get("name"), current_user["id"]),
+                    lambda unit: "已改名")
 
 
 @bp.post("/<int:unit_id>/move")
 @login_required
 def move(enterprise_id, unit_id):
-    conn = db.get()
-    ent = _editable(conn, enterprise_id)
-    unit = _own_unit(conn, ent, unit_id)
-    return _act(conn, ent, lambda: units.move(conn, unit, request.form.get("workshop_id", type=int),
-                                              current_user["id"]), f"已调动“{unit['name']}”")
+    return _on_unit(enterprise_id, unit_id, lambda conn, unit: units.move(
+        conn, unit, request.form.get("workshop_id", type=int), current_user["id"]),
+        lambda unit: f"已调动“{unit['name']}”")
 
 
 @bp.post("/<int:unit_id>/archive")
 @login_required
 def archive(enterprise_id, unit_id):
-    conn = db.get()
-    ent = _editable(conn, enterprise_id)
-    unit = _own_unit(conn, ent, unit_id)
-    return _act(conn, ent, lambda: units.archive(conn, unit, current_user["id"]), f"已停用“{unit['name']}”")
+    return _on_unit(enterprise_id, unit_id, lambda conn, unit: units.archive(conn, unit, current_user["id"]),
+                    lambda unit: f"已停用“{unit['name']}”")
