@@ -330,3 +330,9 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    """
+    UPDATE hazards SET supervised = 1 WHERE level = 'major' AND supervised = 0
+    """
+)

@@ -83,10 +83,12 @@ def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), 
     cur = db.execute(
         "INSERT INTO hazards (enterprise_id, unit_id, inspection_id, checklist_item_id, source, description, category,"
         " level, status, reported_by, reported_at, client_time, latitude, longitude, accuracy, rectified_by,"
-        " rectified_at, closed_at, on_the_spot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " rectified_at, closed_at, on_the_spot, supervised) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (enterprise_id, unit_id, inspection_id, checklist_item_id, source, values["description"], values["category"],
          values["level"], "closed" if spot else "reported", by, stamp, *_where(place), by if spot else None,
-         stamp if spot else None, stamp if spot else None, 1 if spot else 0),
+         stamp if spot else None, stamp if spot else None, 1 if spot else 0,
+         # A major hazard is listed for 挂牌督办 from the moment it is reported, not from its assignment.
+         1 if values["level"] == "major" else 0),
     )
     hazard_id = cur.lastrowid
     event = _event(db, hazard_id, by, "report", values["description"], place,
@@ -241,9 +243,9 @@ def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, view
     where = [f"h.enterprise_id IN ({','.join('?' * len(enterprise_ids))})"]
     params: list = list(enterprise_ids)
     if units is not None:
-        marks = ",".join("?" * len(units)) or "NULL"
-        where.append(f"(h.unit_id IN ({marks}) OR h.owner_id = ? OR h.reported_by = ?)")
-        params += [*units, viewer_id, viewer_id]
+        confined, more = _confined(units, viewer_id)
+        where.append(confined)
+        params += more
     if unit_id:
         where.append("(h.unit_id = ? OR u.parent_id = ?)")
         params += [unit_id, unit_id]
@@ -272,10 +274,21 @@ def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, view
     return found
 
 
-def open_counts(db, enterprise_id: int) -> dict:
-    """Open hazards by unit (a workshop counts its posts too) and for the whole enterprise: 0 means 清零."""
+def _confined(units: set[int], viewer_id) -> tuple[str, list]:
+    """SQL condition for the hazards a person confined to some units may open (as `scope.sees_hazard`)."""
+    marks = ",".join("?" * len(units)) or "NULL"
+    return f"(h.unit_id IN ({marks}) OR h.owner_id = ? OR h.reported_by = ?)", [*units, viewer_id, viewer_id]
+
+
+def open_counts(db, enterprise_id: int, units: set[int] | None = None, viewer_id=None) -> dict:
+    """Open hazards by unit (a workshop counts its posts too) and for the whole enterprise: 0 means 清零.
+    With `units`, only what that person may open is counted, so each count matches the list behind it."""
+    where, params = "h.enterprise_id = ? AND h.status != 'closed'", [enterprise_id]
+    if units is not None:
+        confined, more = _confined(units, viewer_id)
+        where, params = f"{where} AND {confined}", [*params, *more]
     found = rows(db, "SELECT h.unit_id, u.parent_id, COUNT(*) AS n FROM hazards h LEFT JOIN units u ON u.id = h.unit_id"
-                     " WHERE h.enterprise_id = ? AND h.status != 'closed' GROUP BY h.unit_id", (enterprise_id,))
+                     f" WHERE {where} GROUP BY h.unit_id", params)
     counts: dict = {"total": 0}
     for row in found:
         counts["total"] += row["n"]

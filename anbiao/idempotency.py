@@ -29,7 +29,7 @@ class Twin(Exception):
 
 
 def required(view):
-    """Mark a view whose requests must carry a key (and which claims and settles it itself)."""
+    """Mark a view that claims and settles its key inside its own transaction (see `claim`)."""
     view.idempotent = True
     return view
 
@@ -72,16 +72,16 @@ def _stored(db, key, user_id):
 
 
 def before(db):
-    """Answer a key seen before; otherwise remember it for this request."""
-    if request.method != "POST" or not current_user.is_authenticated:
+    """Every POST carries a key: answer a key seen before; otherwise remember it for this request."""
+    if request.method != "POST":
         return None
-    view = request.url_rule and request.url_rule.endpoint
-    needs = bool(view) and getattr(_view_function(view), "idempotent", False)
     key = request.headers.get(HEADER) or request.form.get(FIELD) or None
     if key is None:
-        return _refuse("缺少提交编号，请刷新页面后重新填写提交。", 400) if needs else None
+        return _refuse("缺少提交编号，请刷新页面后重新填写提交。", 400)
     if not _KEY.match(key):
         return _refuse("提交编号格式不正确，请刷新页面后重新提交。", 400)
+    if not current_user.is_authenticated:
+        return None  # signing in changes no record; the key is checked, not kept
     mark = fingerprint()
     found = _stored(db, key, current_user["id"])
     if found:
@@ -133,9 +133,3 @@ def after(db, response):
             (*pending, response.status_code, response.headers.get("Location"), body[:MAX_BODY],
              response.content_type, now()))
     return response
-
-
-def _view_function(endpoint):
-    from flask import current_app
-
-    return current_app.view_functions.get(endpoint)

@@ -100,9 +100,11 @@ def results(db, inspection_id) -> list[dict]:
                 (inspection_id,))
 
 
-def history(db, checklist_id, limit=30) -> list[dict]:
-    """The latest inspections of a checklist with their failure counts."""
+def history(db, checklist_id, limit=30, where=("1", ())) -> list[dict]:
+    """The latest inspections of a checklist with their failure counts; `where` narrows to what a person sees."""
+    condition, params = where
     return rows(db, "SELECT i.*, u.name AS inspector_name, (SELECT COUNT(*) FROM inspection_results r"
                     " WHERE r.inspection_id = i.id AND r.result = 'hazard') AS failed"
-                    " FROM inspections i JOIN users u ON u.id = i.inspector_id WHERE i.checklist_id = ?"
-                    " ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?", (checklist_id, limit))
+                    " FROM inspections i JOIN users u ON u.id = i.inspector_id"
+                    f" WHERE i.checklist_id = ? AND {condition}"
+                    " ORDER BY i.submitted_at DESC, i.id DESC LIMIT ?", (checklist_id, *params, limit))

@@ -124,6 +124,34 @@ def checklist(db, user, checklist_id) -> dict:
     return found
 
 
+def sees_inspection(db, user, inspection) -> bool:
+    """An inspection is seen with its unit, as hazards are; its inspector always sees it."""
+    if inspection["inspector_id"] == user["id"]:
+        return True
+    allowed = unit_ids(db, user)
+    return allowed is None or inspection["unit_id"] in allowed
+
+
+def inspection(db, user, inspection_id) -> dict:
+    """One inspection the user sees (with its checklist in view), or 404."""
+    found = one(db, "SELECT * FROM inspections WHERE id = ?", (inspection_id,))
+    if not found:
+        abort(404)
+    checklist(db, user, found["checklist_id"])
+    if not sees_inspection(db, user, found):
+        abort(404)
+    return found
+
+
+def inspection_where(db, user) -> tuple[str, list]:
+    """SQL condition on `inspections i` for the inspections a user sees inside a checklist they see."""
+    allowed = unit_ids(db, user)
+    if allowed is None:
+        return "1", []
+    marks = ",".join("?" * len(allowed)) or "NULL"
+    return f"(i.unit_id IN ({marks}) OR i.inspector_id = ?)", [*allowed, user["id"]]
+
+
 def may_edit_enterprise(user, ent) -> bool:
     """Who may change an enterprise's file: admins, supervisors in scope, its own manager."""
     return user["role"] in ("admin", "supervisor") or (

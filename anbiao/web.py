@@ -42,6 +42,22 @@ def deadline(moment) -> str:
     return when(moment)
 
 
+def phone_time(client_time) -> str:
+    """The phone's own time of a record, read in Beijing time to the second: '11月22日 20:03:15'."""
+    from datetime import datetime
+
+    from .due import TZ
+
+    try:
+        moment = datetime.fromisoformat((client_time or "").replace("Z", "+00:00"))
+    except ValueError:
+        return "—"
+    if moment.tzinfo is None:
+        return "—"  # a time with no zone cannot be placed; the form always sends one
+    moment = moment.astimezone(TZ)
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
+
+
 def clock_gap(client_time, server_time) -> str:
     """How far the phone's clock was from the server's, in words; empty when within two minutes."""
     from datetime import datetime
@@ -68,6 +84,7 @@ def install(app) -> None:
     app.add_template_filter(when)
     app.add_template_filter(deadline)
     app.add_template_filter(clock_gap)
+    app.add_template_filter(phone_time)
     app.context_processor(lambda: {"FREQ": library.FREQUENCIES, "TIERS": library.TIERS})
     app.jinja_env.globals["new_key"] = new_key  # globals reach imported form macros
 

@@ -4,6 +4,7 @@ a live server and Debian's Chromium at a phone viewport."""
 import re
 import shutil
 import threading
+import uuid
 
 import pytest
 from werkzeug.serving import make_server
@@ -80,6 +81,7 @@ class Client:
     def post(self, path, data=None, **kwargs):
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf)
+        data.setdefault("idempotency_key", uuid.uuid4().hex)  # every form opened carries one
         return self.http.post(path, data=data, **kwargs)
 
 

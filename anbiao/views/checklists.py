@@ -62,7 +62,8 @@ def show(checklist_id):
         doc=conn.execute("SELECT code, version FROM library_docs WHERE id = ?",
                          (found["library_doc_id"],)).fetchone() if found["library_doc_id"] else None,
         history=audit.history(conn, "checklist", checklist_id, 20) if may_manage else [],
-        may_fill=scope.may_fill(conn, current_user, found), recent=inspections.history(conn, checklist_id, 10),
+        may_fill=scope.may_fill(conn, current_user, found),
+        recent=inspections.history(conn, checklist_id, 10, scope.inspection_where(conn, current_user)),
     )
 
 

@@ -53,7 +53,8 @@ def show(enterprise_id):
     return render_template(
         "enterprises/show.html", ent=ent, labels=enterprises, tree=units.tree(conn, enterprise_id, only),
         checklists=checklists.of_enterprise(conn, enterprise_id, only),
-        may_edit=scope.may_edit_enterprise(current_user, ent), counts=hazards.open_counts(conn, enterprise_id),
+        may_edit=scope.may_edit_enterprise(current_user, ent),
+        counts=hazards.open_counts(conn, enterprise_id, only, current_user["id"]),
         may_report=current_user["role"] != "supervisor",
         may_manage=scope.may_manage_checklists(conn, current_user, ent),
         history=audit.history(conn, "enterprise", enterprise_id, 10)

@@ -170,7 +170,8 @@ def _listing(enterprise_id, kind):
     tree, _ = _unit_choices(conn, ent)
     return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=pictures, kind=kind, tree=tree,
                            args=request.args, LEVELS=hazards.LEVELS, STATUS=hazards.STATUS,
-                           categories=hazards.categories(conn), counts=hazards.open_counts(conn, ent["id"]))
+                           categories=hazards.categories(conn), counts=hazards.open_counts(
+                               conn, ent["id"], scope.unit_ids(conn, current_user), current_user["id"]))
 
 
 @bp.get("/enterprises/<int:enterprise_id>/hazards")

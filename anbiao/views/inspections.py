@@ -89,9 +89,8 @@ def submit(checklist_id):
 @login_required
 def show(inspection_id):
     conn = db.get()
+    scope.inspection(conn, current_user, inspection_id)
     found = inspections.get(conn, inspection_id)
-    if not found:
-        abort(404)
     checklist = scope.checklist(conn, current_user, found["checklist_id"])
     results = inspections.results(conn, inspection_id)
     just_now = request.args.get("submitted") == "1" and found["inspector_id"] == current_user["id"]
