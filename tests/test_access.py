@@ -26,6 +26,7 @@ auth.login                   POST  -                    401   home  home  home  
 auth.logout                  GET   -                    405   405   405   405   405   405   405   405   405
 home.index                   GET   -                    login 200   200   200   200   200   200   200   200
 home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
+favicon                      GET   -                    200   200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
 enterprises.new              GET   -                    login 200   200   403   403   403   403   403   403
 enterprises.new              POST  -                    login 422   422   403   403   403   403   403   403
@@ -136,6 +137,7 @@ inspections.submit           POST  导则1                login 403   403   422 
 inspections.submit           POST  车床班卡片           login 403   403   404   403   404   404   404   422
 inspections.show             GET   检查充装班           login 200   200   200   404   200   200   200   404
 inspections.show             GET   检查巡线班           login 200   200   200   404   200   404   404   404
+inspections.show             GET   检查储配站           login 200   200   200   404   200   200   404   404
 inspections.start_grid       GET   企业1                405   405   405   405   405   405   405   405   405
 inspections.start_grid       POST  企业1                login 403   403   302   404   403   403   403   404
 inspections.start_grid       POST  企业2                login 403   403   404   302   404   404   404   403
@@ -178,7 +180,7 @@ CHECKLISTS = {  # name in the table → (enterprise, tier, unit name)
 ENTERPRISES = {"企业1": "泉州市安泰燃气有限公司", "企业2": "晋江市恒力机械制造有限公司"}
 ACCOUNTS = ("leader1", "leader2")
 HAZARDS = {"隐患储配站": "储配站", "隐患运行班": "运行班", "隐患全厂": None, "隐患车床班": "车床班"}  # open ones
-INSPECTED = ("充装班", "巡线班")
+INSPECTED = ("充装班", "巡线班", "储配站")
 
 
 def rows() -> list[tuple[str, str, str, list[str]]]:

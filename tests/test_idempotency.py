@@ -68,8 +68,8 @@ class Form:
         headers = {}
         if key is not None and header:
             headers[idempotency.HEADER] = key
-        elif key is not None:
-            data[idempotency.FIELD] = key
+        elif not header:
+            data[idempotency.FIELD] = key  # None: send no key at all
         return client.post(self.path, data, content_type="multipart/form-data", headers=headers)
 
 
