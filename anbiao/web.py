@@ -55,7 +55,9 @@ def phone_time(client_time) -> str:
     if moment.tzinfo is None:
         return "—"  # a time with no zone cannot be placed; the form always sends one
     moment = moment.astimezone(TZ)
-    return f"{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
+    # A phone whose clock is in another year says so; otherwise the year is noise.
+    year = f"{moment.year}年" if moment.year != datetime.now(TZ).year else ""
+    return f"{year}{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
 
 
 def clock_gap(client_time, server_time) -> str:
