@@ -50,7 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
         LOGIN_ADDRESS_LIMIT=os.environ.get("ANBIAO_LOGIN_ADDRESS_LIMIT", "60 per minute"),
-        RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -59,7 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
     storage.configure(app.config.get("PHOTO_DIR") or Path(app.config["DATABASE"]).parent / "photos")
 
     csrf.init_app(app)
-    throttle.configure(app.config["RATELIMIT_STORAGE_URI"])
+    # Sign-in counts live beside the database, so every worker of this server shares them.
+    throttle.configure(app.config["RATELIMIT_STORAGE_URI"]
+                       or f"sqlite://{Path(app.config['DATABASE']).resolve().parent / 'ratelimits.db'}")
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: accounts.load(db.get(), user_id))
     register(app)

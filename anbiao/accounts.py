@@ -1,5 +1,7 @@
 """Accounts: who a user is, their role and where they belong."""
 
+import secrets
+
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -8,6 +10,8 @@ from .db import now, one, rows
 from .scope import ROLES
 
 MIN_PASSWORD = 8
+# Long enough for any passphrase; short enough that hashing it costs nothing an attacker can use.
+MAX_PASSWORD = 128
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -16,24 +20,49 @@ class User(UserMixin, dict):
     """A signed-in user: the users row, readable as a mapping."""
 
     def get_id(self):
-        return str(self["id"])
+        # The account's session token rides in every session and remember-me cookie: a new token ends them all.
+        return f"{self['id']}.{self['session_token']}"
 
     @property
     def role_label(self) -> str:
         return ROLES[self["role"]]
 
 
-def load(db, user_id) -> User | None:
-    """The active user with this id."""
-    row = one(db, "SELECT * FROM users WHERE id = ? AND active = 1", (user_id,))
-    return User(row) if row else None
+def load(db, session_id: str) -> User | None:
+    """The active user a session names ("id.token"), if the token is still the account's current one."""
+    user_id, _, token = (session_id or "").partition(".")
+    if not user_id.isdigit() or not token:
+        return None
+    row = one(db, "SELECT * FROM users WHERE id = ? AND active = 1", (int(user_id),))
+    return User(row) if row and secrets.compare_digest(row["session_token"], token) else None
+
+
+def session_of(db, user_id: int) -> str:
+    """The session id of an account as it stands now."""
+    row = one(db, "SELECT id, session_token FROM users WHERE id = ?", (user_id,))
+    return f"{row['id']}.{row['session_token']}" if row else ""
+
+
+def end_sessions(db, user_id: int) -> None:
+    """End every session and remember-me cookie of an account (sign-out, new password, deactivation)."""
+    db.execute("UPDATE users SET session_token = ? WHERE id = ?", (secrets.token_hex(16), user_id))
+
+
+def check_password(password: str | None) -> str:
+    """The password if its length is allowed; raises ValueError with a Chinese message otherwise."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"密码至少{MIN_PASSWORD}位")
+    if len(password) > MAX_PASSWORD:
+        raise ValueError(f"密码不能超过{MAX_PASSWORD}位")
+    return password
 
 
 def authenticate(db, username: str, password: str) -> User | None:
     """The user whose name and password match, else None."""
-    row = one(db, "SELECT * FROM users WHERE username = ? AND active = 1", ((username or "").strip(),))
-    if row is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    row = one(db, "SELECT * FROM users WHERE username = ? AND active = 1", ((username or "").strip()[:100],))
+    if row is None or len(password or "") > MAX_PASSWORD:
+        check_password_hash(_DUMMY_HASH, (password or "")[:MAX_PASSWORD])
         return None
     return User(row) if check_password_hash(row["password_hash"], password or "") else None
 
@@ -45,8 +74,7 @@ def create(db, *, username, password, name, role, by=None, **where) -> int:
         raise ValueError("请填写用户名")
     if role not in ROLES:
         raise ValueError("角色不正确")
-    if len(password or "") < MIN_PASSWORD:
-        raise ValueError(f"密码至少{MIN_PASSWORD}位")
+    check_password(password)
     if one(db, "SELECT 1 AS x FROM users WHERE username = ?", (username,)):
         raise ValueError(f"用户名“{username}”已被使用")
     needs = {"grid_worker": "grid_id", "manager": "enterprise_id", "workshop_head": "unit_id",
@@ -62,10 +90,10 @@ def create(db, *, username, password, name, role, by=None, **where) -> int:
     with db.atomic():
         cur = db.execute(
             "INSERT INTO users (username, password_hash, name, role, enterprise_id, unit_id, grid_id,"
-            " scope_industry, scope_county, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " scope_industry, scope_county, created_at, session_token) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (username, generate_password_hash(password), name or username, role,
              where.get("enterprise_id"), where.get("unit_id"), where.get("grid_id"),
-             where.get("scope_industry"), where.get("scope_county"), now()),
+             where.get("scope_industry"), where.get("scope_county"), now(), secrets.token_hex(16)),
         )
         audit.record(db, by, "create", "user", cur.lastrowid, {"username": username, "role": role})
     return cur.lastrowid
@@ -98,13 +126,26 @@ def set_active(db, account: dict, active: bool, by) -> None:
         raise ValueError("不能停用自己的账号")
     with db.atomic():
         db.execute("UPDATE users SET active = ? WHERE id = ?", (1 if active else 0, account["id"]))
+        if not active:
+            end_sessions(db, account["id"])
         audit.record(db, by, "activate" if active else "deactivate", "user", account["id"], {})
 
 
 def set_password(db, account: dict, password: str, by) -> None:
-    """Give an account a new password."""
-    if len(password or "") < MIN_PASSWORD:
-        raise ValueError(f"密码至少{MIN_PASSWORD}位")
+    """Give an account a new password; every session it had ends."""
+    check_password(password)
     with db.atomic():
         db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (generate_password_hash(password), account["id"]))
+        end_sessions(db, account["id"])
         audit.record(db, by, "set_password", "user", account["id"], {})
+
+
+def change_own_password(db, user: dict, current: str, new: str, again: str) -> None:
+    """A user changes their own password, proving the current one first."""
+    if len(current or "") > MAX_PASSWORD or not check_password_hash(user["password_hash"], current or ""):
+        raise ValueError("当前密码不正确")
+    if new != again:
+        raise ValueError("两次输入的新密码不一致")
+    if new == current:
+        raise ValueError("新密码不能与当前密码相同")
+    set_password(db, user, new, user["id"])

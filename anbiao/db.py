@@ -336,3 +336,11 @@ MIGRATIONS.append(
     UPDATE hazards SET supervised = 1 WHERE level = 'major' AND supervised = 0
     """
 )
+
+# A random token per account, part of every session and remember-me cookie: changing it ends them all.
+MIGRATIONS.append(
+    """
+    ALTER TABLE users ADD COLUMN session_token TEXT NOT NULL DEFAULT '';
+    UPDATE users SET session_token = lower(hex(randomblob(16)));
+    """
+)

@@ -24,6 +24,8 @@ TABLE = """
 auth.login                   GET   -                    200   home  home  home  home  home  home  home  home
 auth.login                   POST  -                    401   home  home  home  home  home  home  home  home
 auth.logout                  GET   -                    405   405   405   405   405   405   405   405   405
+auth.password                GET   -                    login 200   200   200   200   200   200   200   200
+auth.password                POST  -                    login 422   422   422   422   422   422   422   422
 home.index                   GET   -                    login 200   200   200   200   200   200   200   200
 home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
 favicon                      GET   -                    200   200   200   200   200   200   200   200   200
@@ -164,7 +166,7 @@ hazards.verify               POST  隐患储配站           login 422   403   4
 hazards.photo                GET   照片储配站/thumb     login 200   200   200   404   200   200   404   404
 hazards.photo                GET   照片储配站/display   login 200   200   200   404   200   200   404   404
 hazards.photo                GET   照片车床班/thumb     login 200   200   404   200   404   404   404   200
-auth.logout                  POST  -                    login login login login login login login login login
+auth.logout                  POST  -                    login -     -     -     -     -     -     -     -
 """
 # What the POST carries where an empty form would be refused before its content is looked at.
 FORMS = {"people.index": {"role": "team_leader"}}

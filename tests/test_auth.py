@@ -193,3 +193,161 @@ def test_create_admin_command_refuses_a_short_password(app, conn):
     assert result.exit_code != 0
     assert "密码至少8位" in result.output
     assert conn.execute("SELECT 1 FROM users WHERE username = 'boss'").fetchone() is None
+
+
+def cookie_jar(client) -> dict:
+    """The cookies a browser holds for the site, to replay later."""
+    return {name: client.http.get_cookie(name).value for name in ("session", "remember_token")
+            if client.http.get_cookie(name)}
+
+
+def replay(app, cookies) -> int:
+    """A fresh browser carrying saved cookies asks for the home page; the status it gets."""
+    http = app.test_client()
+    for name, value in cookies.items():
+        http.set_cookie(name, value)
+    return http.get("/").status_code
+
+
+def test_signing_out_ends_every_session_of_the_account(app, signed_in):
+    """A cookie saved before sign-out, and the same account on another phone, land on the sign-in page after."""
+    phone = signed_in("manager1")
+    laptop = Client(app)
+    laptop.refresh_token()
+    assert laptop.post("/login", {"username": "manager1", "password": PASSWORD, "remember": "1"}).status_code == 302
+    saved, remembered = cookie_jar(phone), cookie_jar(laptop)
+    assert replay(app, saved) == 200 and replay(app, {"remember_token": remembered["remember_token"]}) == 200
+    phone.post("/logout")
+    assert replay(app, saved) == 302, "a session cookie saved before sign-out no longer works"
+    assert laptop.get("/").status_code == 302, "the other phone is signed out too"
+    assert replay(app, {"remember_token": remembered["remember_token"]}) == 302, "remember-me ends as well"
+
+
+def test_password_set_by_admin_ends_the_accounts_sessions(app, signed_in, conn):
+    """When an admin gives an account a new password, that account's open sessions end."""
+    leader = signed_in("leader1")
+    admin = signed_in("admin")
+    account_id = conn.execute("SELECT id FROM users WHERE username = 'leader1'").fetchone()[0]
+    assert admin.post(f"/people/{account_id}/password", {"password": "一个新的密码abc"}).status_code == 302
+    assert leader.get("/").headers["Location"].startswith("/login")
+    assert admin.get("/").status_code == 200, "the admin's own session is untouched"
+
+
+def test_deactivating_an_account_ends_its_sessions_for_good(app, signed_in, conn):
+    """A stopped account is signed out at once, and restoring it does not revive old cookies."""
+    leader = signed_in("leader1")
+    saved = cookie_jar(leader)
+    manager = signed_in("manager1")
+    account_id = conn.execute("SELECT id FROM users WHERE username = 'leader1'").fetchone()[0]
+    manager.post(f"/people/{account_id}/active", {"active": "0"})
+    assert leader.get("/").status_code == 302
+    manager.post(f"/people/{account_id}/active", {"active": "1"})
+    assert replay(app, saved) == 302
+
+
+def test_own_password_change_keeps_this_device_and_ends_others(app, signed_in):
+    """Changing one's own password keeps this session; the other phone and the old password stop working."""
+    here, there = signed_in("head1"), signed_in("head1")
+    page = here.get("/account/password").get_data(as_text=True)
+    assert 'for="current"' in page and 'for="new"' in page
+    response = here.post("/account/password", {"current": PASSWORD, "new": "车间新密码2026", "again": "车间新密码2026"})
+    assert response.status_code == 302
+    home = here.get("/")
+    assert home.status_code == 200, "this device stays signed in"
+    assert "密码已修改" in home.get_data(as_text=True)
+    assert there.get("/").status_code == 302, "the other device is signed out"
+    fresh = Client(app)
+    fresh.refresh_token()
+    assert fresh.post("/login", {"username": "head1", "password": PASSWORD}).status_code == 401
+    assert fresh.post("/login", {"username": "head1", "password": "车间新密码2026"}).status_code == 302
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"current": "wrong-password", "new": "abcdefgh1", "again": "abcdefgh1"}, "当前密码不正确"),
+    ({"current": PASSWORD, "new": "abcdefgh1", "again": "abcdefgh2"}, "两次输入的新密码不一致"),
+    ({"current": PASSWORD, "new": "short", "again": "short"}, "密码至少8位"),
+    ({"current": PASSWORD, "new": "x" * 129, "again": "x" * 129}, "密码不能超过128位"),
+])
+def test_own_password_change_refuses_bad_input_in_chinese(signed_in, conn, form, message):
+    """A wrong current password, a mismatch or a bad length is refused with a Chinese reason and changes nothing."""
+    head = signed_in("head1")
+    before = conn.execute("SELECT password_hash, session_token FROM users WHERE username = 'head1'").fetchone()
+    response = head.post("/account/password", form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert conn.execute("SELECT password_hash, session_token FROM users WHERE username = 'head1'").fetchone() == before
+
+
+def test_password_length_has_a_floor_and_a_ceiling(signed_in, client, conn):
+    """A 100,000-character password is refused for a new account, and trying one at sign-in is just a wrong password."""
+    admin = signed_in("admin")
+    form = {"username": "longpw", "name": "长密码", "role": "supervisor"}
+    response = admin.post("/people", {**form, "password": "密" * 100_000})
+    assert response.status_code == 422 and "密码不能超过128位" in response.get_data(as_text=True)
+    response = admin.post("/people", {**form, "password": "1234567"})
+    assert response.status_code == 422 and "密码至少8位" in response.get_data(as_text=True)
+    assert not conn.execute("SELECT 1 FROM users WHERE username = 'longpw'").fetchone()
+    response = client.post("/login", {"username": "manager1", "password": "x" * 100_000})
+    assert response.status_code == 401 and len(response.get_data()) < 50_000
+
+
+@pytest.mark.parametrize("raw", ["/%09/evil.example", "/%0A/x", "/%0D%0ALocation:%20//evil.example",
+                                 "%20//evil.example", "/\t/evil.example", "https:/evil.example", "///evil.example"])
+def test_next_with_control_characters_or_whitespace_goes_home(client, raw):
+    """`next=/%09/evil.example` and `next=/%0A/x` send the person to / (not //evil.example, not a 500)."""
+    response = client.post(f"/login?next={raw}", {"username": "manager1", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_limit_is_one_per_server_not_per_worker(tmp_path, db_path):
+    """Under gunicorn with 2 workers, 12 wrong passwords sent at once are tried 5 times, not 5 per worker."""
+    import concurrent.futures
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    import uuid
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ANBIAO_DB": str(db_path), "ANBIAO_SECRET_KEY": "shared-secret",
+           "ANBIAO_SECURE_COOKIES": "0", "ANBIAO_LOGIN_LIMIT": "5 per minute"}
+    env.pop("ANBIAO_RATELIMIT_STORAGE", None)
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
+                               f"127.0.0.1:{port}", "app:app"], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                login_page = urllib.request.urlopen(f"{base}/login", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = login_page.headers["Set-Cookie"].split(";")[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.read().decode()).group(1)
+
+        def attempt(_):
+            body = urllib.parse.urlencode({"username": "manager1", "password": "wrong", "csrf_token": token,
+                                           "idempotency_key": uuid.uuid4().hex}).encode()
+            request = urllib.request.Request(f"{base}/login", data=body, headers={"Cookie": cookie})
+            try:
+                return urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as answer:
+                return answer.code
+
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(attempt, range(12)))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answers.count(401) == 5, answers
+    assert answers.count(429) == 7, answers
