@@ -1,11 +1,13 @@
 """Command-line tasks: prepare the database, check and load the library, demo data, the first admin."""
 
+import shutil
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 
-from . import accounts, db, demo, library
+from . import accounts, county, db, demo, library, storage
 
 
 def _conn():
@@ -77,7 +79,29 @@ def create_admin(username, name, password):
     click.echo(f"已建立管理员 {username}")
 
 
+@click.command("county")
+@click.option("--enterprises", default=10_000, show_default=True, help="企业数")
+@click.option("--days", default=14, show_default=True, help="生成多少天的检查记录")
+@click.option("--out", type=click.Path(path_type=Path), help="输出目录（默认 instance/county-<企业数>/）")
+@click.option("--seed", default=1, show_default=True, help="随机种子：同样的参数生成同样的数据")
+@click.option("--force", is_flag=True, help="输出目录已存在时先删除")
+def county_command(enterprises, days, out, seed, force):
+    """生成一个县规模的数据库（企业、网格、账号、清单、检查记录、各阶段隐患），用于测速；不碰正式数据库。"""
+    out = out or Path(current_app.instance_path) / f"county-{enterprises}"
+    if out.exists():
+        if not force:
+            click.echo(f"{out} 已存在；加 --force 重新生成", err=True)
+            sys.exit(1)
+        shutil.rmtree(out)
+    storage.configure(out / "photos")
+    counts = county.generate(out / "anbiao.db", enterprises=enterprises, days=days, seed=seed,
+                             progress=click.echo)
+    for table, number in counts.items():
+        click.echo(f"{table}: {number:,}")
+    click.echo(f"数据库：{out / 'anbiao.db'}（账号密码 {county.PASSWORD}）")
+
+
 def register(app) -> None:
     """Attach the commands to `flask --app app`."""
-    for command in (setup, library_group, create_admin):
+    for command in (setup, library_group, create_admin, county_command):
         app.cli.add_command(command)
