@@ -29,12 +29,14 @@ serve: $(BIN)/.installed
 	$(BIN)/flask --app app setup
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) app:app
 
-# Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI.
+# Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI and the photo captions;
+# LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc poppler-utils
 system-deps:
-	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { \
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES); }
 
 lint: $(BIN)/.test-installed
 	$(BIN)/ruff check .

@@ -5,11 +5,47 @@ import io
 import zipfile
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from . import enterprises
 
+# Technical limits on what one upload may make the server read; they are not domain rules, so they live here
+# rather than in inspect/. A full sheet of 5,000 enterprises unzips to about 4 MB and compresses about 15 to 1.
 MAX_ROWS = 5000
+MAX_UNZIPPED_MB = 50
+MAX_UNZIPPED = MAX_UNZIPPED_MB * 1024 * 1024
+MAX_RATIO = 100  # a part that inflates more than this is built to blow up, not saved by Excel
+RATIO_FROM = 1024 * 1024  # small parts may compress as well as they like
+MAX_COLUMNS = 50  # the template has 18; wider rows would only make every row cost more memory
+MAX_CELL = 2000  # characters; no field of the enterprise file is anywhere near
+QUOTE_CHARS = 20  # how much of a user's value an error message repeats
+MAX_PROBLEMS = 200  # more than this on one page helps nobody; the rest follow once these are fixed
 BY_HEADER = {label: key for key, label, _ in enterprises.FIELDS} | {key: key for key, _, _ in enterprises.FIELDS}
+BROKEN = "xlsx 文件已损坏或不是 Excel 文件，请重新保存后再导入"
+
+
+class SheetError(ValueError):
+    """A sheet refused as a whole, with the Chinese reason and the spreadsheet row it is on, if any."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
+
+
+def quote(value) -> str:
+    """A user's value as an error message repeats it: the first few characters, and … when there is more."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+
+
+def _check_cells(number: int, row: list, header: list) -> None:
+    """Refuse a row with a cell far longer than any field, naming the row and column and quoting its start."""
+    for index, value in enumerate(row):
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            label = str(header[index]).strip().lstrip("*") if index < len(header) and header[index] is not None else ""
+            where = f"{get_column_letter(index + 1)} 列" + (f"（{quote(label)}）" if label and number > 1 else "")
+            raise SheetError(f"{where}的内容有 {len(value)} 个字，超过 {MAX_CELL} 个字的上限：“{quote(value)}”，"
+                             "请检查是否粘贴错了内容", number)
 
 
 def _csv_rows(data: bytes) -> list[list]:
@@ -23,22 +59,56 @@ def _csv_rows(data: bytes) -> list[list]:
         raise ValueError("CSV 文件编码无法识别，请另存为 UTF-8 或用 xlsx")
     if "\x00" in text:
         raise ValueError("文件内容不是文本表格，请用 xlsx 或 CSV")
-    return list(csv.reader(io.StringIO(text)))
+    reader, found = csv.reader(io.StringIO(text)), []
+    try:
+        for row in reader:
+            _check_cells(len(found) + 1, row, found[0] if found else [])
+            found.append(row)
+    except csv.Error as exc:  # a field past the csv module's own limit, or a stray quote
+        raise SheetError("CSV 文件格式有误（引号不成对或内容过长），请在 Excel 中另存为 xlsx 后再导入",
+                         reader.line_num) from exc
+    return found
+
+
+def _inspect_zip(data: bytes) -> None:
+    """Refuse, before anything is inflated, an xlsx that would unzip to more than the server should read."""
+    # zipfile never inflates a part past the size its directory declares, so the declared sizes are a real bound.
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise SheetError(BROKEN) from exc
+    if sum(part.file_size for part in parts) > MAX_UNZIPPED:
+        raise SheetError(f"表格解压后超过 {MAX_UNZIPPED_MB} MB，请拆分后再导入")
+    for part in parts:
+        if part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise SheetError("表格文件内容异常（压缩比过高），请在 Excel 中打开并另存为新的 xlsx 后再导入")
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
+    _inspect_zip(data)
     found = []
     try:
+        # Read-only mode streams the sheet row by row instead of building every cell in memory.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        # Rows are parsed lazily, so a damaged sheet only shows while reading them.
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            found.append(list(row))
+        # Rows are parsed lazily, so a damaged sheet only shows while reading them. One column more than
+        # allowed is read to tell a sheet that is too wide; the declared size of a sheet is not trusted.
+        for number, row in enumerate(book.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1, values_only=True),
+                                     start=1):
+            if row and row[-1] is not None:
+                raise SheetError(f"表格超过 {MAX_COLUMNS} 列，请使用导入模板的列", number)
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            _check_cells(number, values, found[0] if found else [])
+            found.append(values)
             if len(found) > MAX_ROWS + 1:
                 break
         book.close()
+    except SheetError:
+        raise
     except (zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, TypeError, SyntaxError) as exc:
         # SyntaxError covers xml.etree's ParseError for XML cut short inside a valid zip.
-        raise ValueError("xlsx 文件已损坏或不是 Excel 文件，请重新保存后再导入") from exc
+        raise SheetError(BROKEN) from exc
     return found
 
 
@@ -64,7 +134,8 @@ def check(db, table: list[list]) -> tuple[list[tuple[int | None, str]], list[dic
     problems: list[tuple[int | None, str]] = []
     unknown = [h for h in header if h and h not in BY_HEADER]
     if unknown:
-        problems.append((1, f"表头有无法识别的列：{'、'.join(unknown)}"))
+        listed = "、".join(quote(h) for h in unknown[:10]) + (f" 等 {len(unknown)} 列" if len(unknown) > 10 else "")
+        problems.append((1, f"表头有无法识别的列：{listed}"))
     keys = [BY_HEADER.get(h) for h in header]
     missing = [label for key, label, required in enterprises.FIELDS if required and key not in keys]
     if missing:
@@ -85,9 +156,18 @@ def check(db, table: list[list]) -> tuple[list[tuple[int | None, str]], list[dic
             errors["credit_code"] = f"统一社会信用代码与第{seen[code]}行重复"
         seen.setdefault(code, number)
         for key, message in errors.items():
-            problems.append((number, f"{enterprises.LABELS[key]}：{message}"))
+            problems.append((number, _shortened(f"{enterprises.LABELS[key]}：{message}", row)))
         cleaned.append(values)
     return problems, cleaned
+
+
+def _shortened(message: str, row: list) -> str:
+    """A field's message with every long value of its row that it repeats cut down to its start."""
+    # The field rules (enterprises.clean) quote whole values; the import page must not echo a whole cell back.
+    texts = {form for value in row if value is not None for form in (str(value), str(value).strip())}
+    for text in sorted((t for t in texts if len(t) > QUOTE_CHARS), key=len, reverse=True):
+        message = message.replace(text, quote(text))
+    return message
 
 
 def import_file(db, filename: str, data: bytes, by) -> tuple[list[tuple[int | None, str]], int]:
@@ -95,8 +175,11 @@ def import_file(db, filename: str, data: bytes, by) -> tuple[list[tuple[int | No
     try:
         table = read(filename, data)
     except ValueError as exc:
-        return [(None, str(exc))], 0
+        return [(getattr(exc, "row", None), str(exc))], 0
     problems, cleaned = check(db, table)
+    if len(problems) > MAX_PROBLEMS:
+        rest = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], (None, f"另有 {rest} 处问题未列出，请先改正以上问题后重新上传")]
     if problems:
         return problems, 0
     with db.atomic():

@@ -263,6 +263,24 @@ def test_export_keeps_text_that_looks_like_a_formula_as_text(leader, manager, co
     assert all(c.data_type == "s" for c in cells)
 
 
+def test_export_title_and_cells_are_never_a_formula(leader, head, manager, conn):
+    """An enterprise named =HYPERLINK(...) and a hazard typed =1+1: both lists hold them as text, title included."""
+    name, enterprise = '=HYPERLINK("http://example.com","点此领奖")', ent_id(conn)
+    hazard_id = reported(leader, conn, description="=1+1")
+    assert assign(head, conn, hazard_id, measure="@SUM(A1:A9)", plan="-2+3").status_code == 302
+    conn.execute("UPDATE enterprises SET name = ? WHERE id = ?", (name, enterprise))
+    conn.conn.commit()
+    for kind in ("hazards", "rectifications"):
+        sheet = _book(manager, f"/enterprises/{enterprise}/{kind}?format=xlsx")
+        assert sheet["A1"].data_type == "s"
+        assert sheet["A1"].value.startswith(name)
+        cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        assert "=1+1" in {cell.value for cell in cells}
+        if kind == "rectifications":
+            assert {"@SUM(A1:A9)", "-2+3"} <= {cell.value for cell in cells}
+
+
 def test_team_leaders_export_holds_only_their_share(spread, leader, conn):
     """leader1's export has 充装班's hazards and not 运行班's."""
     sheet = _book(leader, f"/enterprises/{ent_id(conn)}/hazards?format=xlsx")

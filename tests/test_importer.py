@@ -3,6 +3,7 @@
 import csv
 import io
 import random
+import time
 import zipfile
 from datetime import date, datetime
 
@@ -492,3 +493,123 @@ def test_template_has_the_labels_as_header_and_imports_once_the_grid_is_filled(s
     imported = by_code(conn, credit_code.normalize(example[KEYS.index("credit_code")]))
     assert imported["name"] == example[0]
     assert imported["grid_id"] == grid_id(conn, GRID1)
+
+
+# ---- sheets that would make the server read too much ----
+
+def _with_sheet_xml(data: bytes, rewrite) -> bytes:
+    """The xlsx with its sheet XML rewritten, every part deflated as Excel does."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            z.writestr(info.filename, rewrite(body) if info.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+def _with_huge_cell(size: int) -> bytes:
+    """A real template-shaped xlsx whose first enterprise name is `size` letters A: tiny zipped, huge unzipped."""
+    marker = "替换为超长内容"
+    rows = good_rows()
+    rows[0][KEYS.index("name")] = marker
+    huge = b"A" * size
+    return _with_sheet_xml(xlsx(rows), lambda body: body.replace(marker.encode(), huge))
+
+
+def _saved(conn) -> tuple:
+    return count(conn), conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+
+
+def test_xlsx_unzipping_past_the_limit_is_refused_quickly_with_a_small_page(signed_in, conn):
+    """A 60 MB cell zipped into a small file: refused before it is inflated, in Chinese, with a short page."""
+    data = _with_huge_cell(60 * 1024 * 1024)
+    assert len(data) < 1024 * 1024
+    before = _saved(conn)
+    started = time.monotonic()
+    response = post_sheet(signed_in("admin"), data)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 422
+    assert f"表格解压后超过 {importer.MAX_UNZIPPED_MB} MB，请拆分后再导入" in response.get_data(as_text=True)
+    assert len(response.data) < 20 * 1024
+    assert _saved(conn) == before
+
+
+def test_xlsx_part_that_inflates_absurdly_is_refused(conn, admin_id):
+    """Under the size limit but inflating over a hundredfold: refused as not a sheet Excel saved."""
+    problems, imported = run(conn, admin_id, "x.xlsx", _with_huge_cell(10 * 1024 * 1024))
+    assert imported == 0
+    assert len(problems) == 1 and "压缩比过高" in problems[0][1]
+
+
+def test_overlong_cell_is_refused_naming_row_and_column_with_a_short_quote(signed_in, conn):
+    """A 5,000-character address: the page names row 3 and column F and repeats only its first characters."""
+    rows = good_rows()
+    address = "泉州市丰泽区东海街道" + "".join(chr(0x4E00 + n % 2000) for n in range(4990))
+    rows[1][KEYS.index("address")] = address
+    before = _saved(conn)
+    response = post_sheet(signed_in("admin"), xlsx(rows))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "第 3 行" in html and "F 列（地址）" in html and f"{importer.MAX_CELL} 个字" in html
+    assert f"“{address[:importer.QUOTE_CHARS]}…”" in html
+    assert address[:importer.QUOTE_CHARS + 1] not in html
+    assert len(response.data) < 20 * 1024
+    assert _saved(conn) == before
+
+
+def test_overlong_cell_in_a_csv_is_refused_too(conn, admin_id):
+    """The same length limit holds for CSV, with the row and column named."""
+    rows = good_rows()
+    rows[2][KEYS.index("principal_name")] = "张" * (importer.MAX_CELL + 1)
+    problems, imported = run(conn, admin_id, "x.csv", csv_bytes(rows, "utf-8-sig"))
+    assert imported == 0
+    assert len(problems) == 1 and problems[0][0] == 4
+    assert "G 列（主要负责人）" in problems[0][1]
+    assert "张" * (importer.QUOTE_CHARS + 1) not in problems[0][1]
+
+
+def test_csv_field_past_the_csv_readers_limit_is_a_chinese_message_not_an_error(conn, admin_id):
+    """A field longer than Python's csv module accepts gives a message, not a server error."""
+    data = csv_bytes(good_rows(), "utf-8-sig") + ('"' + "A" * 200_000 + '"\n').encode()
+    problems, imported = run(conn, admin_id, "x.csv", data)
+    assert imported == 0
+    assert len(problems) == 1 and "CSV" in problems[0][1]
+
+
+def test_error_messages_repeat_only_the_start_of_a_long_value(conn, admin_id):
+    """A long unknown industry, phone, grid or header is quoted by its first characters and an ellipsis."""
+    rows = good_rows()
+    industry = "食品加工" * 30
+    phone = "1390595" * 20
+    grid = "不存在的网格" * 20
+    rows[0][KEYS.index("industry")] = industry
+    rows[1][KEYS.index("principal_phone")] = phone
+    rows[2][KEYS.index("grid")] = grid
+    problems, imported = run(conn, admin_id, "x.xlsx", xlsx(rows))
+    assert imported == 0
+    messages = " ".join(message for _, message in problems)
+    for value in (industry, phone, grid):
+        assert f"“{value[:importer.QUOTE_CHARS]}…”" in messages
+        assert value[:importer.QUOTE_CHARS + 1] not in messages
+    header = "备注" * 100
+    problems, _ = run(conn, admin_id, "x.xlsx", xlsx([[*r, "x"] for r in good_rows()], header=[*HEADERS, header]))
+    assert problems == [(1, f"表头有无法识别的列：{header[:importer.QUOTE_CHARS]}…")]
+
+
+def test_sheet_wider_than_the_column_limit_is_refused(conn, admin_id):
+    """A value past the last column the importer reads refuses the sheet, naming the row."""
+    rows = good_rows()
+    rows[1] = rows[1] + [None] * (importer.MAX_COLUMNS - len(rows[1])) + ["多出的一列"]
+    problems, imported = run(conn, admin_id, "x.xlsx", xlsx(rows))
+    assert imported == 0
+    assert problems == [(3, f"表格超过 {importer.MAX_COLUMNS} 列，请使用导入模板的列")]
+
+
+def test_a_sheet_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest(conn, admin_id):
+    """Hundreds of bad rows: the first problems are listed and one line says how many more there are."""
+    rows = [row(name=f"企业{n}", credit_code=code(100 + n), industry="食品加工", size_class="小微", grid=GRID2)
+            for n in range(importer.MAX_PROBLEMS + 50)]
+    problems, imported = run(conn, admin_id, "x.xlsx", xlsx(rows))
+    assert imported == 0
+    assert len(problems) == importer.MAX_PROBLEMS + 1
+    assert problems[-1] == (None, "另有 50 处问题未列出，请先改正以上问题后重新上传")
