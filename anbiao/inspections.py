@@ -25,10 +25,21 @@ def _numbers(positions) -> str:
     return "、".join(str(p) for p in positions)
 
 
-def check(db, items: list[dict], answers: dict[int, Answer]) -> list[str]:
-    """Every problem with a filled form, in Chinese, by item number; empty when it may be submitted."""
-    missing = [n for n, item in enumerate(items, 1) if answers.get(item["id"], Answer(None)).result not in RESULTS]
-    problems = [f"还有 {len(missing)} 项未作答（第 {_numbers(missing)} 项）"] if missing else []
+class Refused(ValueError):
+    """A form refused: its problems in Chinese for the page, and each item's own reasons by item id."""
+
+    def __init__(self, problems: list[str], reasons: dict[int, list[str]] | None = None):
+        super().__init__("；".join(problems))
+        self.problems = problems
+        self.reasons = reasons or {}
+
+
+def check(db, items: list[dict], answers: dict[int, Answer]) -> tuple[list[str], dict[int, list[str]]]:
+    """Every problem with a filled form by item number, and the same by item id to show beside each item."""
+    missing = [(n, item["id"]) for n, item in enumerate(items, 1)
+               if answers.get(item["id"], Answer(None)).result not in RESULTS]
+    problems = [f"还有 {len(missing)} 项未作答（第 {_numbers(n for n, _ in missing)} 项）"] if missing else []
+    reasons = {item_id: ["此项未作答：请选合格、不合格或不适用"] for _, item_id in missing}
     for number, item in enumerate(items, 1):
         answer = answers.get(item["id"])
         if answer and answer.result == "hazard":
@@ -38,20 +49,21 @@ def check(db, items: list[dict], answers: dict[int, Answer]) -> list[str]:
                                      after=answer.after)
             except ValueError as exc:
                 problems.append(f"第 {number} 项不合格：{exc}")
-    return problems
+                reasons.setdefault(item["id"], []).append(str(exc))
+    return problems, reasons
 
 
 def submit(db, checklist: dict, inspector_id: int, answers: dict[int, Answer], place: dict | None = None,
            corrects_id: int | None = None, items: list[dict] | None = None) -> int:
-    """Record the inspection and one hazard per failed item, all or nothing; raises ValueError listing the problems."""
+    """Record the inspection and one hazard per failed item, all or nothing; raises Refused listing the problems."""
     items = items if items is not None else checklists.get_items(db, checklist["id"])
-    problems = check(db, items, answers)
+    problems, reasons = check(db, items, answers)
     if corrects_id is not None:
         old = one(db, "SELECT checklist_id FROM inspections WHERE id = ?", (corrects_id,))
         if not old or old["checklist_id"] != checklist["id"]:
             problems.append("要更正的检查记录不属于这份清单")
     if problems:
-        raise ValueError("；".join(problems))
+        raise Refused(problems, reasons)
     place = place or {}
     with db.atomic():
         cur = db.execute(

@@ -10,6 +10,7 @@
 
   const TEXT = {
     unanswered: (k) => `还有 ${k} 项未作答`,
+    unansweredItem: '此项未作答：请选合格、不合格或不适用', // the server's words for the same
     hazard: (i, what) => `第 ${i} 项不合格：${what}`,
     noDescription: '请填写隐患描述',
     noPhoto: '请拍照',
@@ -64,6 +65,7 @@
     syncProgress(form);
   }
 
+  /** What stops a card going out: { target item, message naming it for the list, reason said beside it, also }. */
   function fillProblems(form) {
     const problems = [];
     const unanswered = [];
@@ -76,24 +78,26 @@
         return;
       }
       if (result !== 'hazard') return;
-      const add = (message) => problems.push({ target: fs, message });
+      // `message` names the item for the list at the top; `reason` is said beside the item itself.
+      const add = (wrap, reason) => problems.push({ target: fs, message: wrap(n, reason), reason });
       const description = named(fs, `description_${id}`)[0];
-      if (description && !description.value.trim()) add(TEXT.hazard(n, TEXT.noDescription));
+      if (description && !description.value.trim()) add(TEXT.hazard, TEXT.noDescription);
       const photos = named(fs, `photos_${id}`)[0];
-      if (photos && !photos.files.length) add(TEXT.hazard(n, TEXT.noPhoto));
+      if (photos && !photos.files.length) add(TEXT.hazard, TEXT.noPhoto);
       const category = named(fs, `category_${id}`)[0];
-      if (category && !category.value) add(TEXT.hazard(n, TEXT.noCategory));
+      if (category && !category.value) add(TEXT.hazard, TEXT.noCategory);
       const level = checkedValue(fs, `level_${id}`);
-      if (named(fs, `level_${id}`).length && !level) add(TEXT.hazard(n, TEXT.noLevel));
+      if (named(fs, `level_${id}`).length && !level) add(TEXT.hazard, TEXT.noLevel);
       const spot = named(fs, `on_the_spot_${id}`)[0];
       if (spot && spot.checked) {
-        if (level === 'major') add(TEXT.item(n, TEXT.majorOnSpot));
+        if (level === 'major') add(TEXT.item, TEXT.majorOnSpot);
         const after = named(fs, `after_photos_${id}`)[0];
-        if (after && !after.files.length) add(TEXT.item(n, TEXT.noAfterPhoto));
+        if (after && !after.files.length) add(TEXT.item, TEXT.noAfterPhoto);
       }
     });
     if (unanswered.length) {
-      problems.unshift({ target: unanswered[0], message: TEXT.unanswered(unanswered.length), also: unanswered });
+      const message = TEXT.unanswered(unanswered.length);
+      problems.unshift({ target: unanswered[0], message, reason: TEXT.unansweredItem, also: unanswered });
     }
     return problems;
   }

@@ -15,6 +15,7 @@
     photo: (i) => `照片 ${i}`,
     noPreview: (i) => `照片 ${i}（无法预览，仍会上传）`,
     clearPhotos: '清除照片，重新拍',
+    chosen: (n) => (n ? `已选 ${n} 张` : ''),
   };
 
   const MAX_SIDE = 1600;
@@ -281,7 +282,15 @@
     showPreviews(input);
   }
 
+  /** 「已选 N 张」 beside the 拍照 / 选照片 button, which hides the browser's own count. */
+  function showCount(input) {
+    const field = input.closest('.photo-field');
+    const count = field && field.querySelector('[data-photo-count]');
+    if (count) count.textContent = TEXT.chosen(input.files.length);
+  }
+
   function showPreviews(input) {
+    showCount(input);
     (previewUrls.get(input) || []).forEach((url) => URL.revokeObjectURL(url));
     const box = previewBox(input);
     box.textContent = '';

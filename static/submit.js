@@ -1,9 +1,9 @@
 /* 安标巡检 — sending forms from the field.
  *
  * Forms marked data-submit are sent with fetch so that a refusal or a dropped connection never
- * loses what the worker entered: the page stays, the reason is shown, and a retry carries the same
- * idempotency key (the server answers a repeat with its first result). Photos go shrunk (photo.js,
- * loaded first), each with its original's EXIF segment beside it.
+ * loses what the worker entered: the page stays, each reason is shown beside its item or field, and
+ * a retry carries the same idempotency key (the server answers a repeat with its first result).
+ * Photos go shrunk (photo.js, loaded first), each with its original's EXIF segment beside it.
  * Checklist forms (data-fill) also get live show/hide, progress and checks before sending.
  * Without this script the same forms still post normally.
  */
@@ -20,6 +20,7 @@
 
   const TEXT = {
     sending: '正在提交…',
+    saved: '已保存',
     offline: '网络不通，尚未提交。内容仍在本页，请稍后再点提交。',
     timeout: '网络太慢，等不到服务器回答。内容仍在本页，请稍后再点提交（不会重复保存）。',
     tooLarge: '照片太大，服务器未接收，尚未提交。请少选几张照片后再点提交。',
@@ -27,7 +28,7 @@
     serverError: (status) => `服务器暂时出错（${status}），尚未确认提交。内容仍在本页，请稍后再点提交（不会重复保存）。`,
     loginExpired: '登录已失效，本页内容尚未提交。请点下面的链接在新窗口重新登录，然后回到本页再点提交。',
     loginLink: '在新窗口登录',
-    photoRequired: '请上传照片',
+    photoRequired: '请拍照或选照片',
     photo: (i) => `照片 ${i}`,
   };
 
@@ -87,17 +88,151 @@
     return box;
   }
 
+  /* ---------- reasons beside the fields ---------- */
+
+  // A refusal is said where the eye is: each reason right beside its item or field, in a box the
+  // field's aria-describedby points at, so a screen reader reads it when the field gets focus.
+  // Pages may render these boxes (the server fills them on a 422); other forms get them made here.
+
+  let madeSlots = 0;
+
+  const slotsOf = (form) => Array.from(form.querySelectorAll('[data-reasons]'));
+
+  /** Every control that shares an element's name (a radio group's buttons), or the element alone. */
+  function sameName(form, el) {
+    return el.name ? named(form, el.name) : [el];
+  }
+
+  function describe(el, id) {
+    const ids = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    if (!ids.includes(id)) el.setAttribute('aria-describedby', ids.concat(id).join(' '));
+  }
+
+  /** The reasons box of an item (its fieldset) or of a field; made after the field when `make` and none exists. */
+  function slotFor(form, el, make = true) {
+    const item = el.closest('[data-item]');
+    if (item) {
+      let slot = item.querySelector('[data-reasons]');
+      if (!slot && make) {
+        slot = newSlot('');
+        (item.querySelector('legend') || item.firstChild).after(slot);
+        describe(item, slot.id);
+      }
+      return slot;
+    }
+    const name = el.name || '';
+    const found = slotsOf(form)
+      .find((slot) => slot.getAttribute('data-reasons') === name && !slot.closest('[data-item]'));
+    if (found || !make) return found || null;
+    const slot = newSlot(name);
+    const anchor = (el.type === 'radio' && el.closest('[role=radiogroup]')) || el.closest('.photo-field') ||
+      el.closest('label') || el;
+    anchor.after(slot);
+    sameName(form, el).forEach((field) => describe(field, slot.id));
+    return slot;
+  }
+
+  function newSlot(name) {
+    const slot = document.createElement('div');
+    slot.className = 'reasons';
+    slot.id = `reasons-made-${(madeSlots += 1)}`;
+    slot.setAttribute('data-reasons', name);
+    slot.hidden = true;
+    return slot;
+  }
+
+  /** What a reasons box is about: its item, or the first control of its field. */
+  function ownerOf(form, slot) {
+    const item = slot.closest('[data-item]');
+    if (item) return item;
+    const name = slot.getAttribute('data-reasons');
+    return (name && named(form, name)[0]) || null;
+  }
+
+  function markRefused(form, slot, refused) {
+    const owner = ownerOf(form, slot);
+    if (!owner) return;
+    if (owner.hasAttribute('data-item')) owner.classList.toggle('invalid', refused);
+    else sameName(form, owner).forEach((field) => {
+      if (refused) field.setAttribute('aria-invalid', 'true');
+      else field.removeAttribute('aria-invalid');
+    });
+  }
+
+  /** Puts these reasons in the box (once each); `fromServer` marks those only the server can take back. */
+  function setReasons(form, slot, reasons, fromServer = false) {
+    const kept = Array.from(slot.children).filter((p) => p.hasAttribute('data-server') && !fromServer);
+    slot.textContent = '';
+    const seen = new Set();
+    kept.concat(reasons.map((text) => {
+      const p = document.createElement('p');
+      p.textContent = text;
+      if (fromServer) p.setAttribute('data-server', '');
+      return p;
+    })).forEach((p) => {
+      const text = squash(p.textContent);
+      if (text && !seen.has(text)) {
+        seen.add(text);
+        slot.append(p);
+      }
+    });
+    slot.hidden = !slot.children.length;
+    markRefused(form, slot, !slot.hidden);
+  }
+
+  function clearReasons(form) {
+    slotsOf(form).forEach((slot) => {
+      slot.textContent = '';
+      slot.hidden = true;
+      markRefused(form, slot, false);
+    });
+  }
+
+  const inPageOrder = (a, b) => {
+    if (a === b) return 0;
+    return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+  };
+
+  /** Focus the first refused item or field and bring its reasons into view. */
+  function goTo(form, slots) {
+    const first = slots.slice().sort(inPageOrder)[0];
+    const owner = first && ownerOf(form, first);
+    if (!owner) return false;
+    if (owner.hasAttribute('data-item') && !owner.hasAttribute('tabindex')) owner.setAttribute('tabindex', '-1');
+    owner.focus({ preventScroll: true });
+    // The reasons box sits at the top of an item and right after a field: centring it shows both.
+    reveal(first);
+    return true;
+  }
+
+  /** Once something was refused, its reasons follow the edits: a photo chosen takes 请拍照 away at once. */
+  function recheck(form, el) {
+    const open = slotsOf(form).filter((slot) => !slot.hidden);
+    if (!open.length) return;
+    // The server's reasons (a photo it could not read) stay until that field's photos change.
+    const own = slotFor(form, el, false);
+    if (own && isPhotoInput(el)) own.querySelectorAll('[data-server]').forEach((p) => p.remove());
+    const found = problems(form);
+    // Only boxes already showing are updated: fields not yet refused are not nagged while being filled.
+    open.forEach((slot) => {
+      const still = found
+        .filter((p) => (p.also || [p.target]).some((target) => slotFor(form, target, false) === slot));
+      setReasons(form, slot, still.map((p) => p.reason || p.message));
+    });
+  }
+
   function clearAlert(form) {
     const box = form.querySelector('[data-form-alert]');
     if (box) {
       box.hidden = true;
       box.textContent = '';
     }
-    form.querySelectorAll('.invalid[data-item]').forEach((fs) => fs.classList.remove('invalid'));
+    clearReasons(form);
   }
 
   function reveal(el) {
-    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    const still = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    el.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' });
   }
 
   function labelOf(el) {
@@ -108,6 +243,15 @@
     }
     const label = (el.type !== 'radio' && el.labels && el.labels[0]) || el.closest('fieldset')?.querySelector('legend');
     return label ? squash(label.textContent).replace(/[*＊]\s*$/, '') : '';
+  }
+
+  /** The browser's finding on a field, in Chinese words of our own where it is a missing answer. */
+  function nativeReason(el, label) {
+    if (el.validity.valueMissing) {
+      const choose = el.tagName === 'SELECT' || el.type === 'radio' || el.type === 'checkbox';
+      return `${choose ? '请选择' : '请填写'}${label || '此项'}`;
+    }
+    return el.validationMessage;
   }
 
   function problems(form) {
@@ -122,12 +266,16 @@
       seen.add(el.name);
       if (!el.checkValidity()) {
         const label = labelOf(el);
-        found.push({ target: el, native: true, message: label ? `${label}：${el.validationMessage}` : el.validationMessage });
+        const reason = nativeReason(el, label);
+        const message = el.validity.valueMissing || !label ? reason : `${label}：${reason}`;
+        found.push({ target: el, message, reason });
       }
     });
     formFields(form).forEach((el) => {
       if (isPhotoInput(el) && el.required && !el.disabled && !el.closest('[hidden]') && !el.files.length) {
-        found.push({ target: el, message: TEXT.photoRequired });
+        const label = labelOf(el);
+        const reason = TEXT.photoRequired;
+        found.push({ target: el, message: label ? `${label}：${reason}` : reason, reason });
       }
     });
     found.push(...spotProblems(form));
@@ -136,22 +284,32 @@
   }
 
   function report(form, found) {
-    showAlert(form, found.map((p) => p.message));
+    // The list at the top reads in the order of the page, like the reasons beside the fields.
+    const inOrder = found.slice().sort((a, b) => inPageOrder(a.target, b.target));
+    const box = showAlert(form, inOrder.map((p) => p.message));
+    const slots = new Map(); // slot -> its reasons, in the order found
     found.forEach((p) => {
-      (p.also || [p.target]).forEach((el) => { if (el.hasAttribute('data-item')) el.classList.add('invalid'); });
+      (p.also || [p.target]).forEach((target) => {
+        const slot = slotFor(form, target);
+        slots.set(slot, (slots.get(slot) || []).concat(p.reason || p.message));
+      });
     });
-    const first = found.map((p) => p.target)
-      .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))[0];
-    if (first.tagName === 'FIELDSET' || first.hasAttribute('data-item')) {
-      if (!first.hasAttribute('tabindex')) first.setAttribute('tabindex', '-1');
-      first.focus({ preventScroll: true });
-      reveal(first);
-    } else if (found.some((p) => p.native && p.target === first)) {
-      first.reportValidity(); // the browser's own bubble, in the phone's language, on the field
-    } else {
-      first.focus({ preventScroll: true });
-      reveal(first);
-    }
+    slots.forEach((reasons, slot) => setReasons(form, slot, reasons));
+    if (!goTo(form, Array.from(slots.keys()))) reveal(box);
+  }
+
+  /** A refused form's page from the server: its reasons go into this page's boxes of the same id. */
+  function placeServerReasons(form, doc) {
+    const placed = [];
+    doc.querySelectorAll('[data-reasons][id]').forEach((fresh) => {
+      const reasons = Array.from(fresh.children, (p) => squash(p.textContent)).filter(Boolean);
+      if (fresh.hidden || !reasons.length) return;
+      const slot = slotsOf(form).find((el) => el.id === fresh.id);
+      if (!slot) return;
+      setReasons(form, slot, reasons, true);
+      placed.push(slot);
+    });
+    return placed;
   }
 
   /* ---------- sending ---------- */
@@ -346,10 +504,22 @@
           reveal(showAlert(form, [loginMessage()]));
           return;
         }
-        // The redirect was already followed and its page carries the one-time message; show that page
-        // rather than loading it again (which would lose the message), in place of the sent form.
+        // The redirect was already followed and its page carries the one-time 已保存 message; show that
+        // page rather than loading it again (which would lose the message), in place of the sent form.
+        // The form's history entry becomes the record's: back and reload show the record, never the
+        // filled form again or a resend.
         history.replaceState(null, '', response.url);
         swapPage(await response.text());
+        // A retry the server answers from its first result carries no message (the first answer's
+        // was never seen): the worker must still be told it is saved.
+        const main = document.querySelector('main');
+        if (main && !main.querySelector('.flash[role=status]')) {
+          const note = document.createElement('p');
+          note.className = 'flash ok';
+          note.setAttribute('role', 'status');
+          note.textContent = TEXT.saved;
+          main.prepend(note);
+        }
         return;
       }
       if (response.ok) {
@@ -357,7 +527,8 @@
         return;
       }
       // Anything else is shown with the server's own words; the page and its inputs stay as they are.
-      reveal(showAlert(form, serverMessages(doc) || [fallbackMessage(response.status)]));
+      const box = showAlert(form, serverMessages(doc) || [fallbackMessage(response.status)]);
+      if (!doc || !goTo(form, placeServerReasons(form, doc))) reveal(box);
     } catch (error) {
       const timedOut = error && error.name === 'AbortError';
       reveal(showAlert(form, [timedOut ? TEXT.timeout : TEXT.offline]));
@@ -429,13 +600,12 @@
       showPreviews(el);
     }
     if (event.type === 'change' && el.type === 'checkbox' && el.name.startsWith('on_the_spot')) syncSpots(form);
-    if (!form.hasAttribute('data-fill')) return;
-    const fieldset = el.closest('[data-item]');
-    if (fieldset) {
-      fieldset.classList.remove('invalid');
-      if (event.type === 'change') syncItem(fieldset);
+    if (form.hasAttribute('data-fill')) {
+      const fieldset = el.closest('[data-item]');
+      if (fieldset && event.type === 'change') syncItem(fieldset);
+      if (event.type === 'change') syncProgress(form);
     }
-    if (event.type === 'change') syncProgress(form);
+    recheck(form, el);
   }
   document.addEventListener('change', onEdit);
   document.addEventListener('input', onEdit);
@@ -444,6 +614,7 @@
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-submit')) return;
     setTimeout(() => {
+      clearAlert(form);
       formFields(form).filter(isPhotoInput).forEach(showPreviews);
       if (form.hasAttribute('data-fill')) syncFill(form);
       syncSpots(form);

@@ -20,6 +20,24 @@ def _unit_choices(conn, ent):
     return units.tree(conn, ent["id"], only), only is None
 
 
+# The 随手拍 field a refusal is about, found by the words of its message; checked in this order.
+_FIELD_WORDS = (("车间或岗位", "unit_id"), ("整改后照片", "after_photos"), ("立行立改", "on_the_spot"),
+                ("隐患类别", "category"), ("一般隐患或重大隐患", "level"), ("隐患照片", "photos"),
+                ("隐患描述", "description"))
+
+
+def _field_of(message):
+    return next((name for words, name in _FIELD_WORDS if words in message), None)
+
+
+def _photos(name, label):
+    """The photos of one field; a refusal names the field so the page can say it beside it."""
+    try:
+        return from_request(request.files, name)
+    except PhotoError as exc:
+        raise PhotoError(f"{label}有问题：{exc}（请重新选择照片）") from exc
+
+
 @bp.route("/enterprises/<int:enterprise_id>/hazards/new", methods=["GET", "POST"])
 @login_required
 @idempotency.required
@@ -28,7 +46,7 @@ def report(enterprise_id):
     ent = scope.enterprise(conn, current_user, enterprise_id)
     tree, whole = _unit_choices(conn, ent)
     scope.require(current_user["role"] != "supervisor")
-    problems = []
+    problems, reasons = [], {}
     if request.method == "POST":
         form = request.form
         unit_id = form.get("unit_id", type=int)
@@ -38,8 +56,8 @@ def report(enterprise_id):
                 raise ValueError("请选择隐患所在的车间或岗位")
             if unit_id is not None and unit_id not in allowed:
                 raise ValueError("请选择隐患所在的车间或岗位")
-            before = from_request(request.files, "photos")
-            after = from_request(request.files, "after_photos") if form.get("on_the_spot") else []
+            before = _photos("photos", "隐患照片")
+            after = _photos("after_photos", "整改后照片") if form.get("on_the_spot") else []
             with conn.atomic():
                 idempotency.claim(conn)
                 hazard_id = hazards.report(
@@ -49,16 +67,16 @@ def report(enterprise_id):
                             "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))})
                 target = url_for("hazards.show", hazard_id=hazard_id)
                 idempotency.settle(conn, 302, target)
-        except PhotoError as exc:
-            problems = [f"照片有问题：{exc}（请重新选择照片）"]
-        except ValueError as exc:
+        except ValueError as exc:  # PhotoError too
             problems = [str(exc)]
+            field = _field_of(str(exc))
+            reasons = {field: problems} if field else {}
         else:
-            flash("隐患已上报" if not request.form.get("on_the_spot") else "已记录立行立改", "ok")
+            flash("已保存：已立行立改，隐患已闭环" if form.get("on_the_spot") else "已保存：隐患已上报", "ok")
             return redirect(target)
     return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems,
-                           categories=hazards.categories(conn), levels=hazards.LEVELS, form=request.form), (
-        422 if problems else 200)
+                           reasons=reasons, categories=hazards.categories(conn), levels=hazards.LEVELS,
+                           form=request.form), (422 if problems else 200)
 
 
 @bp.get("/hazards/<int:hazard_id>")
@@ -160,18 +178,30 @@ def _listing(enterprise_id, kind):
                            **filters)
     if kind == "rectifications":
         found = [h for h in found if h["owner_id"] or h["on_the_spot"]]
-    pictures = {h["id"]: hazards.pictures(conn, h["id"]) for h in found}
     if request.args.get("format") == "xlsx":
-        book = exports.hazard_list(ent, found, hazards) if kind == "hazards" else exports.rectification_list(
-            ent, found, hazards)
-        title = "隐患清单" if kind == "hazards" else "整改清单"
-        return send_file(book, as_attachment=True, download_name=f"{ent['name']}{title}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _export(conn, ent, found, kind)
+    pictures = {h["id"]: hazards.pictures(conn, h["id"]) for h in found}
     tree, _ = _unit_choices(conn, ent)
     return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=pictures, kind=kind, tree=tree,
                            args=request.args, LEVELS=hazards.LEVELS, STATUS=hazards.STATUS,
                            categories=hazards.categories(conn), counts=hazards.open_counts(
                                conn, ent["id"], scope.unit_ids(conn, current_user), current_user["id"]))
+
+
+def _export(conn, ent, found, kind):
+    """The list as xlsx for printing; with photos=1 each hazard's before and after photos under its row."""
+    with_photos = request.args.get("photos") == "1"
+    pictures = exports.photo_records(conn, [h["id"] for h in found]) if with_photos else None
+    make = exports.hazard_list if kind == "hazards" else exports.rectification_list
+    try:
+        book = make(ent, found, hazards, pictures)
+    except exports.CaptionFontMissing as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(request.endpoint, enterprise_id=ent["id"],
+                                **{k: v for k, v in request.args.items() if k not in ("format", "photos")}))
+    title = ("隐患清单" if kind == "hazards" else "整改清单") + ("（含照片）" if with_photos else "")
+    return send_file(book, as_attachment=True, download_name=f"{ent['name']}{title}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/enterprises/<int:enterprise_id>/hazards")

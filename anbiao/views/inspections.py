@@ -18,12 +18,12 @@ def _fillable(conn, checklist_id):
     return found
 
 
-def _page(conn, checklist, problems=(), previous=None, status=200):
+def _page(conn, checklist, problems=(), previous=None, status=200, reasons=None):
     previous = previous or {}
     return render_template(
         "inspections/fill.html", checklist=checklist, items=checklists.get_items(conn, checklist["id"]),
         unit_label=units.label(conn, checklist["unit_id"]), categories=hazards.categories(conn),
-        levels=hazards.LEVELS, problems=problems, previous=previous, form=request.form,
+        levels=hazards.LEVELS, problems=problems, reasons=reasons or {}, previous=previous, form=request.form,
         corrects=request.values.get("corrects", type=int),
     ), status
 
@@ -44,10 +44,10 @@ def fill(checklist_id):
 
 
 def _answers(conn, items):
-    """The form's answers; photos are read only for failed items."""
+    """The form's answers; photos are read only for failed items, and a refused photo names its item."""
     answers = {}
     form = request.form
-    for item in items:
+    for number, item in enumerate(items, 1):
         n = item["id"]
         answer = inspections.Answer(result=form.get(f"result_{n}"))
         if answer.result == "hazard":
@@ -55,8 +55,12 @@ def _answers(conn, items):
             answer.category = form.get(f"category_{n}", "")
             answer.level = form.get(f"level_{n}", "")
             answer.on_the_spot = bool(form.get(f"on_the_spot_{n}"))
-            answer.before = from_request(request.files, f"photos_{n}")
-            answer.after = from_request(request.files, f"after_photos_{n}") if answer.on_the_spot else []
+            try:
+                answer.before = from_request(request.files, f"photos_{n}")
+                answer.after = from_request(request.files, f"after_photos_{n}") if answer.on_the_spot else []
+            except PhotoError as exc:
+                raise inspections.Refused([f"第 {number} 项照片有问题：{exc}（未提交，请重新选择照片）"],
+                                          {n: [f"照片有问题：{exc}（请重新选择照片）"]}) from exc
         answers[n] = answer
     return answers
 
@@ -75,13 +79,17 @@ def submit(checklist_id):
             inspection_id = inspections.submit(conn, checklist, current_user["id"], answers,
                                                place_from(request.form),
                                                corrects_id=request.form.get("corrects", type=int), items=items)
-            # The record page says "just submitted" itself, so this most frequent request writes no cookie.
-            target = url_for("inspections.show", inspection_id=inspection_id, submitted=1)
+            # The record's own address, so reloading it or going back never shows the form again.
+            target = url_for("inspections.show", inspection_id=inspection_id)
             idempotency.settle(conn, 302, target)
+    except inspections.Refused as exc:
+        return _page(conn, checklist, exc.problems, reasons=exc.reasons, status=422)
     except PhotoError as exc:
         return _page(conn, checklist, [f"照片有问题：{exc}（未提交，请重新选择照片）"], status=422)
     except ValueError as exc:
         return _page(conn, checklist, str(exc).split("；"), status=422)
+    failed = sum(a.result == "hazard" for a in answers.values())
+    flash(f"已保存：{failed} 项不合格，已生成 {failed} 条隐患" if failed else "已保存：没有不合格项", "ok")
     return redirect(target)
 
 
@@ -93,11 +101,8 @@ def show(inspection_id):
     found = inspections.get(conn, inspection_id)
     checklist = scope.checklist(conn, current_user, found["checklist_id"])
     results = inspections.results(conn, inspection_id)
-    just_now = request.args.get("submitted") == "1" and found["inspector_id"] == current_user["id"]
-    return render_template("inspections/show.html", inspection=found, checklist=checklist, just_now=just_now,
-                           failed=sum(r["result"] == "hazard" for r in results),
-                           results=results, RESULTS=inspections.RESULTS,
-                           unit_label=units.label(conn, checklist["unit_id"]),
+    return render_template("inspections/show.html", inspection=found, checklist=checklist, results=results,
+                           RESULTS=inspections.RESULTS, unit_label=units.label(conn, checklist["unit_id"]),
                            may_fill=scope.may_fill(conn, current_user, checklist))
 
 
