@@ -10,7 +10,14 @@ SIZE_CLASSES = {"above_scale": "规模以上", "medium": "中等", "small_micro"
 STANDARD_STATUS = {"none": "未创建", "self_assessed": "自评", "national": "国标", "provincial": "省标",
                    "local": "地标"}
 GRADES = {1: "一级", 2: "二级", 3: "三级"}
+QUOTE_CHARS = 20  # how much of a user's value an error message repeats
 BENCHMARK = {"none": "无", "township": "乡级", "county": "县级", "city": "市级"}
+
+def quote(value) -> str:
+    """A user's value as an error message repeats it: the first few characters, and … when there is more."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+
 
 # (field, label, required): the order of the form, the file page and the import sheet.
 FIELDS = [
@@ -47,7 +54,7 @@ def _choice(value, choices, label, errors, key, default=None):
     for code, name in choices.items():
         if text in (str(code), name):
             return code
-    errors[key] = f"{label}“{text}”不正确，可选：{'、'.join(choices.values())}"
+    errors[key] = f"{label}“{quote(text)}”不正确，可选：{'、'.join(choices.values())}"
     return default
 
 
@@ -63,7 +70,7 @@ def _date(value, label, errors, key):
         try:
             parsed = datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
-            errors[key] = f"{label}“{value}”不是有效日期，请写成 2024-03-15"
+            errors[key] = f"{label}“{quote(value)}”不是有效日期，请写成 2024-03-15"
             return None
     if parsed > date.today():
         errors[key] = f"{label}不能晚于今天"
@@ -75,7 +82,7 @@ def _phone(value, label, errors, key):
     if text.endswith(".0"):  # spreadsheets store phone numbers as floats
         text = text[:-2]
     if text and not _PHONE.match(text):
-        errors[key] = f"{label}“{value}”不是有效的手机号或座机号（如 13905951234 或 0595-22530717）"
+        errors[key] = f"{label}“{quote(value)}”不是有效的手机号或座机号（如 13905951234 或 0595-22530717）"
     return text
 
 
@@ -97,7 +104,7 @@ def _grid(db, value, errors):
         return None
     found = one(db, "SELECT id FROM grids WHERE CAST(id AS TEXT) = ? OR name = ?", (text, text))
     if not found:
-        errors["grid"] = f"网格“{text}”不存在"
+        errors["grid"] = f"网格“{quote(text)}”不存在"
         return None
     return found["id"]
 
@@ -123,11 +130,11 @@ def clean(db, raw: dict, enterprise_id=None) -> tuple[dict, dict]:
     elif code:
         taken = one(db, "SELECT id, name FROM enterprises WHERE credit_code = ?", (code,))
         if taken and taken["id"] != enterprise_id:
-            errors["credit_code"] = f"该统一社会信用代码已登记为“{taken['name']}”"
+            errors["credit_code"] = f"该统一社会信用代码已登记为“{quote(taken['name'])}”"
     values["credit_code"] = code
     industries = library.industries(db)
     if text["industry"] and text["industry"] not in industries:
-        errors["industry"] = f"行业领域“{text['industry']}”不在目录中，可选：{'、'.join(industries)}"
+        errors["industry"] = f"行业领域“{quote(text['industry'])}”不在目录中，可选：{'、'.join(industries)}"
     values["industry"] = text["industry"]
     values["size_class"] = _choice(raw.get("size_class"), SIZE_CLASSES, "企业类型", errors, "size_class")
     if text["grid"]:

@@ -34,22 +34,36 @@ def _not_reshot(before_hashes, after) -> None:
         raise ValueError("整改后照片不能与整改前照片相同，请拍摄整改后的现场")
 
 
+class Refused(ValueError):
+    """A hazard form refused, naming the field it is about so the page can say it beside that field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
 def check_report(db, *, description, category, level, on_the_spot=False, before=(), after=()) -> dict:
-    """The fields of a new hazard, checked; raises ValueError in Chinese."""
+    """The fields of a new hazard, checked; raises Refused in Chinese, naming the field."""
     if category not in categories(db):
-        raise ValueError("请选择隐患类别")
+        raise Refused("请选择隐患类别", "category")
     if level not in LEVELS:
-        raise ValueError("请选择一般隐患或重大隐患")
+        raise Refused("请选择一般隐患或重大隐患", "level")
     if not before:
-        raise ValueError("请拍照或上传隐患照片")
+        raise Refused("请拍照或上传隐患照片", "photos")
     if on_the_spot and level == "major":
-        raise ValueError("重大隐患不能立行立改，须列入整改清单")
+        raise Refused("重大隐患不能立行立改，须列入整改清单", "on_the_spot")
     if on_the_spot and not after:
-        raise ValueError("立行立改须上传整改后照片")
-    if on_the_spot:
-        _not_reshot({p.hash for p in before}, after)
-    return {"description": _text(description, "隐患描述"), "category": category, "level": level,
-            "on_the_spot": bool(on_the_spot)}
+        raise Refused("立行立改须上传整改后照片", "after_photos")
+    try:
+        if on_the_spot:
+            _not_reshot({p.hash for p in before}, after)
+    except ValueError as exc:
+        raise Refused(str(exc), "after_photos") from exc
+    try:
+        text = _text(description, "隐患描述")
+    except ValueError as exc:
+        raise Refused(str(exc), "description") from exc
+    return {"description": text, "category": category, "level": level, "on_the_spot": bool(on_the_spot)}
 
 
 def _where(place: dict) -> tuple:

@@ -8,6 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from . import enterprises
+from .enterprises import quote
 
 # Technical limits on what one upload may make the server read; they are not domain rules, so they live here
 # rather than in inspect/. A full sheet of 5,000 enterprises unzips to about 4 MB and compresses about 15 to 1.
@@ -18,7 +19,6 @@ MAX_RATIO = 100  # a part that inflates more than this is built to blow up, not 
 RATIO_FROM = 1024 * 1024  # small parts may compress as well as they like
 MAX_COLUMNS = 50  # the template has 18; wider rows would only make every row cost more memory
 MAX_CELL = 2000  # characters; no field of the enterprise file is anywhere near
-QUOTE_CHARS = 20  # how much of a user's value an error message repeats
 MAX_PROBLEMS = 200  # more than this on one page helps nobody; the rest follow once these are fixed
 BY_HEADER = {label: key for key, label, _ in enterprises.FIELDS} | {key: key for key, _, _ in enterprises.FIELDS}
 BROKEN = "xlsx 文件已损坏或不是 Excel 文件，请重新保存后再导入"
@@ -30,12 +30,6 @@ class SheetError(ValueError):
     def __init__(self, message: str, row: int | None = None):
         super().__init__(message)
         self.row = row
-
-
-def quote(value) -> str:
-    """A user's value as an error message repeats it: the first few characters, and … when there is more."""
-    text = "" if value is None else str(value)
-    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
 
 
 def _check_cells(number: int, row: list, header: list) -> None:
@@ -156,18 +150,9 @@ def check(db, table: list[list]) -> tuple[list[tuple[int | None, str]], list[dic
             errors["credit_code"] = f"统一社会信用代码与第{seen[code]}行重复"
         seen.setdefault(code, number)
         for key, message in errors.items():
-            problems.append((number, _shortened(f"{enterprises.LABELS[key]}：{message}", row)))
+            problems.append((number, f"{enterprises.LABELS[key]}：{message}"))
         cleaned.append(values)
     return problems, cleaned
-
-
-def _shortened(message: str, row: list) -> str:
-    """A field's message with every long value of its row that it repeats cut down to its start."""
-    # The field rules (enterprises.clean) quote whole values; the import page must not echo a whole cell back.
-    texts = {form for value in row if value is not None for form in (str(value), str(value).strip())}
-    for text in sorted((t for t in texts if len(t) > QUOTE_CHARS), key=len, reverse=True):
-        message = message.replace(text, quote(text))
-    return message
 
 
 def import_file(db, filename: str, data: bytes, by) -> tuple[list[tuple[int | None, str]], int]:

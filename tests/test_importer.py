@@ -551,8 +551,8 @@ def test_overlong_cell_is_refused_naming_row_and_column_with_a_short_quote(signe
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "第 3 行" in html and "F 列（地址）" in html and f"{importer.MAX_CELL} 个字" in html
-    assert f"“{address[:importer.QUOTE_CHARS]}…”" in html
-    assert address[:importer.QUOTE_CHARS + 1] not in html
+    assert f"“{address[:enterprises.QUOTE_CHARS]}…”" in html
+    assert address[:enterprises.QUOTE_CHARS + 1] not in html
     assert len(response.data) < 20 * 1024
     assert _saved(conn) == before
 
@@ -565,7 +565,7 @@ def test_overlong_cell_in_a_csv_is_refused_too(conn, admin_id):
     assert imported == 0
     assert len(problems) == 1 and problems[0][0] == 4
     assert "G 列（主要负责人）" in problems[0][1]
-    assert "张" * (importer.QUOTE_CHARS + 1) not in problems[0][1]
+    assert "张" * (enterprises.QUOTE_CHARS + 1) not in problems[0][1]
 
 
 def test_csv_field_past_the_csv_readers_limit_is_a_chinese_message_not_an_error(conn, admin_id):
@@ -589,11 +589,11 @@ def test_error_messages_repeat_only_the_start_of_a_long_value(conn, admin_id):
     assert imported == 0
     messages = " ".join(message for _, message in problems)
     for value in (industry, phone, grid):
-        assert f"“{value[:importer.QUOTE_CHARS]}…”" in messages
-        assert value[:importer.QUOTE_CHARS + 1] not in messages
+        assert f"“{value[:enterprises.QUOTE_CHARS]}…”" in messages
+        assert value[:enterprises.QUOTE_CHARS + 1] not in messages
     header = "备注" * 100
     problems, _ = run(conn, admin_id, "x.xlsx", xlsx([[*r, "x"] for r in good_rows()], header=[*HEADERS, header]))
-    assert problems == [(1, f"表头有无法识别的列：{header[:importer.QUOTE_CHARS]}…")]
+    assert problems == [(1, f"表头有无法识别的列：{header[:enterprises.QUOTE_CHARS]}…")]
 
 
 def test_sheet_wider_than_the_column_limit_is_refused(conn, admin_id):

@@ -20,22 +20,12 @@ def _unit_choices(conn, ent):
     return units.tree(conn, ent["id"], only), only is None
 
 
-# The 随手拍 field a refusal is about, found by the words of its message; checked in this order.
-_FIELD_WORDS = (("车间或岗位", "unit_id"), ("整改后照片", "after_photos"), ("立行立改", "on_the_spot"),
-                ("隐患类别", "category"), ("一般隐患或重大隐患", "level"), ("隐患照片", "photos"),
-                ("隐患描述", "description"))
-
-
-def _field_of(message):
-    return next((name for words, name in _FIELD_WORDS if words in message), None)
-
-
 def _photos(name, label):
     """The photos of one field; a refusal names the field so the page can say it beside it."""
     try:
         return from_request(request.files, name)
     except PhotoError as exc:
-        raise PhotoError(f"{label}有问题：{exc}（请重新选择照片）") from exc
+        raise hazards.Refused(f"{label}有问题：{exc}（请重新选择照片）", name) from exc
 
 
 @bp.route("/enterprises/<int:enterprise_id>/hazards/new", methods=["GET", "POST"])
@@ -52,10 +42,8 @@ def report(enterprise_id):
         unit_id = form.get("unit_id", type=int)
         allowed = {w["id"] for w in tree} | {p["id"] for w in tree for p in w["posts"]}
         try:
-            if unit_id is None and not whole:
-                raise ValueError("请选择隐患所在的车间或岗位")
-            if unit_id is not None and unit_id not in allowed:
-                raise ValueError("请选择隐患所在的车间或岗位")
+            if (unit_id is None and not whole) or (unit_id is not None and unit_id not in allowed):
+                raise hazards.Refused("请选择隐患所在的车间或岗位", "unit_id")
             before = _photos("photos", "隐患照片")
             after = _photos("after_photos", "整改后照片") if form.get("on_the_spot") else []
             with conn.atomic():
@@ -67,9 +55,9 @@ def report(enterprise_id):
                             "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))})
                 target = url_for("hazards.show", hazard_id=hazard_id)
                 idempotency.settle(conn, 302, target)
-        except ValueError as exc:  # PhotoError too
+        except ValueError as exc:
             problems = [str(exc)]
-            field = _field_of(str(exc))
+            field = getattr(exc, "field", None)
             reasons = {field: problems} if field else {}
         else:
             flash("已保存：已立行立改，隐患已闭环" if form.get("on_the_spot") else "已保存：隐患已上报", "ok")
