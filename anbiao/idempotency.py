@@ -28,12 +28,6 @@ class Twin(Exception):
     """Another sending with the same key was saved first; this one is answered with that result."""
 
 
-def required(view):
-    """Mark a view that claims and settles its key inside its own transaction (see `claim`)."""
-    view.idempotent = True
-    return view
-
-
 def fingerprint() -> str:
     """What the submission says, independent of when it was sent."""
     digest = hashlib.sha256(f"{request.method} {request.path}".encode())

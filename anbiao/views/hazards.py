@@ -30,7 +30,6 @@ def _photos(name, label):
 
 @bp.route("/enterprises/<int:enterprise_id>/hazards/new", methods=["GET", "POST"])
 @login_required
-@idempotency.required
 def report(enterprise_id):
     conn = db.get()
     ent = scope.enterprise(conn, current_user, enterprise_id)
@@ -113,7 +112,6 @@ def _refused(conn, hazard, message):
 
 @bp.post("/hazards/<int:hazard_id>/assign")
 @login_required
-@idempotency.required
 def assign(hazard_id):
     form = request.form
     return _step(hazard_id, scope.may_assign, lambda conn, h, place, _: hazards.assign(
@@ -124,7 +122,6 @@ def assign(hazard_id):
 
 @bp.post("/hazards/<int:hazard_id>/rectify")
 @login_required
-@idempotency.required
 def rectify(hazard_id):
     return _step(hazard_id, scope.may_rectify, lambda conn, h, place, after: hazards.rectify(
         conn, h, note=request.form.get("note"), after=after, by=current_user["id"], place=place),
@@ -133,7 +130,6 @@ def rectify(hazard_id):
 
 @bp.post("/hazards/<int:hazard_id>/verify")
 @login_required
-@idempotency.required
 def verify(hazard_id):
     result = request.form.get("result")
     return _step(hazard_id, scope.may_verify, lambda conn, h, place, evidence: hazards.verify(
