@@ -14,6 +14,22 @@ def get_items(db, checklist_id: int) -> list[dict]:
                     "ORDER BY position, id", (checklist_id,))
 
 
+# A group that fits about one phone screen stays open on the derive page; longer ones start folded.
+SHORT_GROUP = 10
+
+
+def by_aspect(items, picked=()) -> list[dict]:
+    """Items grouped by aspect (方面) in the library's order; a long group opens only if something in it is picked."""
+    picked = {str(p) for p in picked}
+    groups: dict = {aspect: [] for aspect in library.ASPECTS}
+    for item in items:
+        groups.setdefault(item["aspect"] or "其他", []).append(item)
+    return [{"aspect": aspect, "rows": found,
+             "picked": sum(str(i["id"]) in picked for i in found),
+             "open": len(found) <= SHORT_GROUP or any(str(i["id"]) in picked for i in found)}
+            for aspect, found in groups.items() if found]
+
+
 def of_enterprise(db, enterprise_id: int, only_units: set[int] | None = None) -> list[dict]:
     """The active checklists of an enterprise with their unit names and item counts."""
     found = rows(

@@ -344,3 +344,25 @@ MIGRATIONS.append(
     UPDATE users SET session_token = lower(hex(randomblob(16)));
     """
 )
+
+# The audit log is read by enterprise, person, record kind and date (操作记录): each entry is stamped with
+# the enterprise of its record when written (scope.audit_enterprise), and every filter walks an index in
+# id order, so a page never sorts or scans the whole log. Users by enterprise count a unit tree's people.
+MIGRATIONS.append(
+    """
+    ALTER TABLE audit_log ADD COLUMN enterprise_id INTEGER REFERENCES enterprises(id);
+    UPDATE audit_log SET enterprise_id = CASE entity
+        WHEN 'enterprise' THEN entity_id
+        WHEN 'unit' THEN (SELECT enterprise_id FROM units WHERE id = audit_log.entity_id)
+        WHEN 'user' THEN (SELECT enterprise_id FROM users WHERE id = audit_log.entity_id)
+        WHEN 'checklist' THEN (SELECT enterprise_id FROM checklists WHERE id = audit_log.entity_id)
+        WHEN 'inspection' THEN (SELECT enterprise_id FROM inspections WHERE id = audit_log.entity_id)
+        WHEN 'hazard' THEN (SELECT enterprise_id FROM hazards WHERE id = audit_log.entity_id)
+    END;
+    CREATE INDEX audit_enterprise ON audit_log(enterprise_id);
+    CREATE INDEX audit_user ON audit_log(user_id);
+    CREATE INDEX audit_kind ON audit_log(entity);
+    CREATE INDEX audit_at ON audit_log(at);
+    CREATE INDEX users_enterprise ON users(enterprise_id)
+    """
+)

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -172,3 +173,20 @@ def industry_set(db, industry: str) -> dict[str, dict]:
     """The newest checklist of each tier for an industry, by tier."""
     found = {d["tier"]: d for d in current_docs(db) if d["industry"] == industry}
     return {tier: found[tier] for tier in ("enterprise", "workshop", "post") if tier in found}
+
+
+def titles(db) -> dict[str, str]:
+    """The newest title of every document, by code."""
+    return {r["code"]: r["title"] for r in rows(
+        db, "SELECT code, title FROM library_docs d WHERE version = (SELECT MAX(version) FROM library_docs x"
+            " WHERE x.code = d.code)")}
+
+
+def readable(text: str | None, names: dict[str, str]) -> str:
+    """Library text as people read it: a document's code is its title, and a code beside the title is dropped."""
+    # Source notes were written for reviewers ("《…清单》（gas-enterprise）"); codes never reach a page.
+    text = text or ""
+    for code in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"\s*[（(]\s*{re.escape(code)}\s*[)）]", "", text)
+        text = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", f"《{names[code]}》", text)
+    return text

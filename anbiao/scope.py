@@ -249,3 +249,69 @@ def require(condition: bool) -> None:
     """Answer 403 with the Chinese page when a seen thing may not be changed."""
     if not condition:
         abort(403)
+
+
+def library_where(user) -> tuple[str, list]:
+    """SQL condition on `library_docs d` for the library documents a user may read."""
+    # A team leader can use only the post cards of their enterprise's industry (or general ones);
+    # the rest of the library is noise on the shop floor, so for them it does not exist.
+    if user["role"] != "team_leader":
+        return "1", []
+    return ("d.kind = 'checklist' AND d.tier = 'post' AND d.industry IN"
+            " ((SELECT industry FROM enterprises WHERE id = ?), '通用')", [user["enterprise_id"]])
+
+
+def library_docs(db, user) -> list[dict]:
+    """Every version of the library documents a user may read, with item counts and the newest version."""
+    where, params = library_where(user)
+    return rows(
+        db,
+        "SELECT d.*, (SELECT COUNT(*) FROM library_items i WHERE i.doc_id = d.id) AS item_count,"
+        " (SELECT MAX(version) FROM library_docs x WHERE x.code = d.code) AS latest"
+        f" FROM library_docs d WHERE {where} ORDER BY d.kind, d.industry, d.code, d.version DESC",
+        params,
+    )
+
+
+def sees_library_doc(db, user, doc) -> bool:
+    """Whether a user may read one library document."""
+    where, params = library_where(user)
+    return bool(one(db, f"SELECT 1 AS x FROM library_docs d WHERE d.id = ? AND ({where})", [doc["id"], *params]))
+
+
+def library_doc(db, user, doc_id) -> dict:
+    """One library document the user may read, or 404."""
+    found = one(db, "SELECT * FROM library_docs WHERE id = ?", (doc_id,))
+    if not found or not sees_library_doc(db, user, found):
+        abort(404)
+    return found
+
+
+# An audit entry belongs to the enterprise of the record it is about; records with no enterprise
+# (grids, government accounts) belong to none and only admins read them.
+AUDIT_RECORDS = {"unit": "units", "user": "users", "checklist": "checklists", "inspection": "inspections",
+                 "hazard": "hazards"}
+
+
+def audit_enterprise(db, entity: str, entity_id) -> int | None:
+    """The enterprise an audit entry is attributed to, looked up when it is written."""
+    if entity == "enterprise":
+        return entity_id
+    table = AUDIT_RECORDS.get(entity)
+    if table is None or entity_id is None:
+        return None
+    found = one(db, f"SELECT enterprise_id FROM {table} WHERE id = ?", (entity_id,))
+    return found["enterprise_id"] if found else None
+
+
+def may_read_audit(user) -> bool:
+    """Who reads the audit log: admins all of it, managers their own enterprise's part."""
+    return user["role"] in ("admin", "manager")
+
+
+def audit_where(user) -> tuple[str, list]:
+    """SQL condition on `audit_log a` for the entries a user reads; 403 for anyone else."""
+    require(may_read_audit(user))
+    if user["role"] == "admin":
+        return "1", []
+    return "a.enterprise_id = ?", [user["enterprise_id"]]

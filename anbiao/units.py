@@ -1,5 +1,7 @@
 """The unit tree of an enterprise: workshops (车间/部门) and the posts (岗位/班组) inside them."""
 
+import unicodedata
+
 from . import audit
 from .db import now, one, rows
 
@@ -25,8 +27,21 @@ def tree(db, enterprise_id: int, only: set[int] | None = None) -> list[dict]:
     return workshops
 
 
+def counts(db, enterprise_id: int) -> dict:
+    """Active people and checklists per unit of an enterprise (key None: the enterprise level), from SQL."""
+    found: dict = {}
+    for kind, sql in (
+        ("people", "SELECT unit_id, COUNT(*) AS n FROM users WHERE enterprise_id = ? AND active = 1 GROUP BY unit_id"),
+        ("checklists", "SELECT unit_id, COUNT(*) AS n FROM checklists WHERE enterprise_id = ? AND archived_at IS NULL"
+                       " GROUP BY unit_id"),
+    ):
+        for row in rows(db, sql, (enterprise_id,)):
+            found.setdefault(row["unit_id"], {"people": 0, "checklists": 0})[kind] = row["n"]
+    return found
+
+
 def _name(name: str) -> str:
-    name = (name or "").strip()
+    name = " ".join((name or "").split())
     if not name:
         raise ValueError("请填写名称")
     if len(name) > MAX_NAME:
@@ -34,14 +49,26 @@ def _name(name: str) -> str:
     return name
 
 
-def _clash(db, enterprise_id, parent_id, name, except_id=None):
-    found = one(
+def same_name(a: str, b: str) -> bool:
+    """Whether two unit names would be confused: compared without spaces, width or letter case."""
+    def key(name):
+        return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+
+    return key(a) == key(b)
+
+
+def _clash(db, enterprise_id, parent_id, name, except_id=None, where=None):
+    """Refuse a name already used by an active sibling: two 充装班 under one workshop cannot be told apart."""
+    siblings = rows(
         db,
-        "SELECT id FROM units WHERE enterprise_id = ? AND parent_id IS ? AND name = ? AND archived_at IS NULL",
-        (enterprise_id, parent_id, name),
+        "SELECT id, name FROM units WHERE enterprise_id = ? AND parent_id IS ? AND archived_at IS NULL",
+        (enterprise_id, parent_id),
     )
-    if found and found["id"] != except_id:
-        raise ValueError(f"“{name}”已存在")
+    for sibling in siblings:
+        if sibling["id"] != except_id and same_name(sibling["name"], name):
+            if parent_id is None:
+                raise ValueError(f"本企业已有车间“{sibling['name']}”")
+            raise ValueError(f"{where or '同一车间下'}已有岗位“{sibling['name']}”")
 
 
 def add(db, enterprise_id: int, kind: str, name: str, parent_id=None, by=None) -> int:
@@ -73,6 +100,8 @@ def add(db, enterprise_id: int, kind: str, name: str, parent_id=None, by=None) -
 def rename(db, unit: dict, name: str, by=None) -> None:
     """Rename a unit; its checklists and history stay attached."""
     name = _name(name)
+    if name == unit["name"]:
+        return
     _clash(db, unit["enterprise_id"], unit["parent_id"], name, except_id=unit["id"])
     with db.atomic():
         db.execute("UPDATE units SET name = ? WHERE id = ?", (name, unit["id"]))
@@ -89,7 +118,7 @@ def move(db, unit: dict, workshop_id, by=None) -> None:
         raise ValueError("请选择本企业的车间")
     if target["id"] == unit["parent_id"]:
         return
-    _clash(db, unit["enterprise_id"], target["id"], unit["name"])
+    _clash(db, unit["enterprise_id"], target["id"], unit["name"], where=f"“{target['name']}”下")
     with db.atomic():
         db.execute("UPDATE units SET parent_id = ? WHERE id = ?", (target["id"], unit["id"]))
         audit.record(db, by, "move", "unit", unit["id"], {"from": unit["parent_id"], "to": target["id"]})

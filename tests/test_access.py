@@ -51,6 +51,10 @@ units.rename                 POST  企业1/储配站         login 302   302   4
 units.rename                 POST  企业1/充装班         login 302   302   403   404   302   403   403   404
 units.rename                 POST  企业1/车床班         login 404   404   403   404   404   403   403   404
 units.rename                 POST  企业2/车床班         login 302   302   404   403   404   404   404   302
+units.edit_unit              GET   企业1/充装班         login 200   200   403   404   200   403   403   404
+units.edit_unit              GET   企业1/储配站         login 200   200   403   404   200   403   403   404
+units.edit_unit              GET   企业2/车床班         login 200   200   404   403   404   404   404   200
+units.edit_unit              GET   企业1/车床班         login 404   404   403   404   404   403   403   404
 units.move                   GET   企业1/充装班         405   405   405   405   405   405   405   405   405
 units.move                   POST  企业1/充装班         login 302   302   403   404   302   403   403   404
 units.move                   POST  企业2/车床班         login 302   302   404   403   404   404   404   302
@@ -118,7 +122,10 @@ checklists.derive            POST  企业1/巡线班         login 422   403   4
 checklists.derive            POST  企业2/车床班         login 422   403   404   403   404   404   404   422
 checklists.derive            POST  企业1/车床班         login 404   404   404   404   404   404   404   404
 library.index                GET   -                    login 200   200   200   200   200   200   200   200
-library.doc                  GET   检查库文档           login 200   200   200   200   200   200   200   200
+library.doc                  GET   检查库文档           login 200   200   200   200   200   200   404   200
+library.doc                  GET   检查库燃气卡片       login 200   200   200   200   200   200   200   200
+library.doc                  GET   检查库工贸卡片       login 200   200   200   200   200   200   404   200
+audit.index                  GET   -                    login 200   403   403   403   200   403   403   200
 people.index                 GET   -                    login 200   403   403   403   200   403   403   200
 people.index                 POST  -                    login 422   403   403   403   422   403   403   422
 people.set_active            GET   账号leader1          405   405   405   405   405   405   405   405   405
@@ -225,6 +232,9 @@ def lookup(conn) -> dict:
     ids["thumb"], ids["display"] = ("size", "thumb"), ("size", "display")
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
+    for key, industry in (("检查库燃气卡片", "城镇燃气"), ("检查库工贸卡片", "工贸")):
+        ids[key] = ("doc_id", first(
+            "SELECT id FROM library_docs WHERE industry = ? AND tier = 'post' ORDER BY version DESC", (industry,)))
     return ids
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import audit, checklists, db, inspections, library, scope, units
+from ..db import one
 from ..web import done
 
 bp = Blueprint("checklists", __name__)
@@ -54,13 +55,14 @@ def show(checklist_id):
     parent = _row(conn, found["parent_id"]) if found["parent_id"] else None
     if parent and not scope.sees_checklist(conn, current_user, parent):
         parent = None
+    doc = one(conn, "SELECT id, title, version FROM library_docs WHERE id = ?",
+              (found["library_doc_id"],)) if found["library_doc_id"] else None
     return render_template(
         "checklists/show.html", checklist=found, ent=ent, items=checklists.get_items(conn, checklist_id),
         may_manage=may_manage, unit_label=units.label(conn, found["unit_id"]), parent=parent,
         tiers=library.TIERS, frequencies=library.FREQUENCIES, aspects=library.ASPECTS,
         people=checklists.responsible_choices(conn, found),
-        doc=conn.execute("SELECT code, version FROM library_docs WHERE id = ?",
-                         (found["library_doc_id"],)).fetchone() if found["library_doc_id"] else None,
+        doc=doc, doc_link=bool(doc) and scope.sees_library_doc(conn, current_user, doc),
         history=audit.history(conn, "checklist", checklist_id, 20) if may_manage else [],
         may_fill=scope.may_fill(conn, current_user, found),
         recent=inspections.history(conn, checklist_id, 10, scope.inspection_where(conn, current_user)),
@@ -146,8 +148,11 @@ def derive(enterprise_id, unit_id):
         else:
             return done("已分解生成", "checklists.show", checklist_id=checklist_id)
     tier = checklists.UNIT_TIER[unit["kind"]]
+    groups = {"parent": checklists.by_aspect(source["parent_items"], form.getlist("parent_item")),
+              "library": checklists.by_aspect(source["template_items"], form.getlist("library_item"))}
     return render_template(
         "checklists/derive.html", ent=ent, unit=unit, unit_label=units.label(conn, unit_id), source=source,
+        groups=groups,
         tier=tier, tiers=library.TIERS, frequencies=library.FREQUENCIES, aspects=library.ASPECTS, form=form,
         error=error, people=checklists.responsible_choices(conn, {"tier": tier, "unit_id": unit_id,
                                                                   "enterprise_id": ent["id"]}),

@@ -1,10 +1,9 @@
 """Browsing the inspection library: its checklists and reference lists, by version."""
 
-from flask import Blueprint, abort, render_template
-from flask_login import login_required
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
 
-from .. import db, library
-from ..db import one, rows
+from .. import db, library, scope
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
@@ -13,18 +12,15 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 @login_required
 def index():
     conn = db.get()
-    docs = rows(conn, "SELECT d.*, (SELECT COUNT(*) FROM library_items i WHERE i.doc_id = d.id) AS item_count,"
-                      " (SELECT MAX(version) FROM library_docs x WHERE x.code = d.code) AS latest"
-                      " FROM library_docs d ORDER BY d.kind, d.industry, d.code, d.version DESC")
-    return render_template("library/index.html", docs=docs, tiers=library.TIERS, frequencies=library.FREQUENCIES)
+    return render_template("library/index.html", docs=scope.library_docs(conn, current_user),
+                           tiers=library.TIERS, frequencies=library.FREQUENCIES)
 
 
 @bp.get("/<int:doc_id>")
 @login_required
 def doc(doc_id):
     conn = db.get()
-    found = one(conn, "SELECT * FROM library_docs WHERE id = ?", (doc_id,))
-    if not found:
-        abort(404)
+    found = scope.library_doc(conn, current_user, doc_id)
     return render_template("library/doc.html", doc=found, items=library.items(conn, doc_id), tiers=library.TIERS,
-                           frequencies=library.FREQUENCIES)
+                           frequencies=library.FREQUENCIES,
+                           source=library.readable(found["source"], library.titles(conn)))
