@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request, send_from_directory, session
 from flask_wtf.csrf import CSRFError
 
-from anbiao import accounts, cli, db, idempotency, storage, throttle
+from anbiao import accounts, cli, db, idempotency, overview, storage, throttle
 from anbiao.views import register
 from anbiao.web import csrf, install, login_manager
 
@@ -51,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
         LOGIN_ADDRESS_LIMIT=os.environ.get("ANBIAO_LOGIN_ADDRESS_LIMIT", "60 per minute"),
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
+        # Seconds a page lets a period boundary pass before it refreshes the overview itself (a background
+        # refresher, when running, does it at the boundary; see overview.refresh).
+        OVERVIEW_GRACE=120 if os.environ.get("ANBIAO_REFRESHER") == "1" else 0,
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -67,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     register(app)
     install(app)
     cli.register(app)
+    if os.environ.get("ANBIAO_REFRESHER") == "1":
+        overview.keep_fresh(app.logger)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 from werkzeug.security import generate_password_hash
 
-from . import credit_code, db, library, photos, storage
+from . import credit_code, db, library, overview, photos, storage
 from .due import TZ, parse_shifts
 
 PASSWORD = "demo1234"
@@ -262,7 +262,10 @@ def generate(path, *, enterprises: int, days: int, seed: int = 1, progress=print
         if n % 1000 == 0 or n == enterprises:
             write_results()
             progress(f"{n}/{enterprises} 家企业，{clock.monotonic() - started:.0f} 秒")
+    overview.rebuild(conn)
     raw.commit()
+    progress(f"企业检查情况汇总，{clock.monotonic() - started:.0f} 秒")
+    overview.refresh(conn)
     broken = raw.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise RuntimeError(f"生成的数据有 {len(broken)} 处引用错误，例如 {tuple(broken[0])}")

@@ -1,5 +1,6 @@
 """The SQLite database: one kept connection per worker thread, and append-only migrations."""
 
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -64,6 +65,32 @@ def one(db, sql, params=()):
 def rows(db, sql, params=()):
     """All rows of a query as dicts."""
     return [dict(r) for r in db.execute(sql, params).fetchall()]
+
+
+# The tables that grow with a county's years of work: a request must never read one whole.
+BIG_TABLES = ("inspections", "inspection_results", "hazards", "checklists", "enterprises", "checklist_items",
+              "hazard_events", "hazard_photos", "units", "audit_log")
+_SCAN = re.compile(r"\bSCAN (\w+)")
+_TABLE = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", re.IGNORECASE)
+_KEYWORDS = {"WHERE", "LEFT", "JOIN", "ON", "INNER", "CROSS", "GROUP", "ORDER", "LIMIT", "USING", "AND", "SET",
+             "UNION"}
+
+
+def full_scans(db, sql: str) -> list[str]:
+    """The big tables a query's plan reads whole (EXPLAIN QUERY PLAN names tables by their aliases)."""
+    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        return []
+    steps = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+    names = {}
+    for table, alias in _TABLE.findall(sql):
+        names[table] = table
+        if alias and alias.upper() not in _KEYWORDS:
+            names[alias] = table
+    scanned = [names.get(m.group(1), m.group(1)) for step in steps for m in [_SCAN.match(step)] if m]
+    # A walk in the order asked for that stops at its LIMIT (keyset pages by id) reads only its page.
+    if " LIMIT " in sql.upper() and not any("TEMP B-TREE" in step for step in steps):
+        return []
+    return [t for t in scanned if t in BIG_TABLES]
 
 
 # Migrations only ever append: a released step is never edited, a fix is a new step.
@@ -235,11 +262,22 @@ def migrate(db) -> int:
     current = db.execute("PRAGMA user_version").fetchone()[0]
     for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
         with db.atomic():
-            for statement in step.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            for statement in statements(step):
+                db.execute(statement)
             db.execute(f"PRAGMA user_version={number}")
     return len(MIGRATIONS) - current
+
+
+def statements(script: str) -> list[str]:
+    """A script cut into whole statements (a trigger's body keeps its own semicolons)."""
+    found, part = [], ""
+    for piece in script.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if part.strip(" \n;"):
+                found.append(part.strip())
+            part = ""
+    return found
 
 
 def is_new(db) -> bool:
@@ -364,5 +402,92 @@ MIGRATIONS.append(
     CREATE INDEX audit_kind ON audit_log(entity);
     CREATE INDEX audit_at ON audit_log(at);
     CREATE INDEX users_enterprise ON users(enterprise_id)
+    """
+)
+
+# City scale: what is due and what is open, per enterprise, kept in one row (overview.refresh) instead of
+# being recomputed from every checklist on every page. Each checklist remembers its two latest
+# inspections; every change that moves an enterprise's numbers marks its row stale (valid_until = ''),
+# and time marks it stale at the next period boundary. The row copies the enterprise's name, industry,
+# grid and 达标 status under the same column names, so scope.enterprise_where applies to it as it is.
+MIGRATIONS.append(
+    """
+    ALTER TABLE checklists ADD COLUMN last_done_at TEXT;
+    ALTER TABLE checklists ADD COLUMN prior_done_at TEXT;
+    UPDATE checklists SET last_done_at = (
+        SELECT MAX(submitted_at) FROM inspections i WHERE i.checklist_id = checklists.id);
+    UPDATE checklists SET prior_done_at = (
+        SELECT MAX(submitted_at) FROM inspections i
+        WHERE i.checklist_id = checklists.id AND i.submitted_at < checklists.last_done_at)
+    WHERE last_done_at IS NOT NULL;
+    CREATE TABLE enterprise_overview (
+        id INTEGER PRIMARY KEY REFERENCES enterprises(id),
+        name TEXT NOT NULL,
+        industry TEXT NOT NULL,
+        grid_id INTEGER,
+        standard_status TEXT,
+        checklists INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        overdue INTEGER NOT NULL DEFAULT 0,
+        grid_done_at TEXT,
+        open_hazards INTEGER NOT NULL DEFAULT 0,
+        overdue_hazards INTEGER NOT NULL DEFAULT 0,
+        major_hazards INTEGER NOT NULL DEFAULT 0,
+        valid_until TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO enterprise_overview (id, name, industry, grid_id, standard_status)
+        SELECT id, name, industry, grid_id, standard_status FROM enterprises;
+    CREATE INDEX overview_stale ON enterprise_overview(valid_until);
+    CREATE INDEX overview_worst ON enterprise_overview(major_hazards, overdue_hazards, overdue, open_hazards, id);
+    CREATE INDEX overview_name ON enterprise_overview(name, id);
+    CREATE INDEX overview_grid ON enterprise_overview(grid_id, name);
+    CREATE INDEX overview_industry ON enterprise_overview(industry);
+    CREATE INDEX enterprises_grid ON enterprises(grid_id);
+    CREATE INDEX enterprises_industry ON enterprises(industry);
+    CREATE INDEX grids_county ON grids(county);
+    CREATE INDEX units_parent ON units(parent_id);
+    CREATE INDEX users_unit ON users(unit_id);
+    CREATE INDEX users_grid ON users(grid_id);
+    CREATE INDEX hazards_open ON hazards(level, status, deadline);
+    CREATE INDEX hazards_unit ON hazards(unit_id, status);
+    CREATE INDEX hazards_reporter ON hazards(reported_by, status);
+    CREATE INDEX checklists_unit ON checklists(unit_id);
+    CREATE INDEX checklists_responsible ON checklists(responsible_user_id);
+    CREATE TRIGGER overview_enterprise_new AFTER INSERT ON enterprises BEGIN
+        INSERT INTO enterprise_overview (id, name, industry, grid_id, standard_status)
+        VALUES (NEW.id, NEW.name, NEW.industry, NEW.grid_id, NEW.standard_status);
+    END;
+    CREATE TRIGGER overview_enterprise_changed AFTER UPDATE ON enterprises BEGIN
+        UPDATE enterprise_overview SET name = NEW.name, industry = NEW.industry, grid_id = NEW.grid_id,
+            standard_status = NEW.standard_status, valid_until = '' WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER overview_inspection AFTER INSERT ON inspections BEGIN
+        UPDATE checklists SET prior_done_at = last_done_at, last_done_at = NEW.submitted_at
+        WHERE id = NEW.checklist_id AND (last_done_at IS NULL OR last_done_at <= NEW.submitted_at);
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_checklist_new AFTER INSERT ON checklists BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_checklist_changed AFTER UPDATE OF archived_at, frequency, unit_id, tier ON checklists
+    BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_unit_changed AFTER UPDATE OF archived_at ON units BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_hazard_new AFTER INSERT ON hazards BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_hazard_changed AFTER UPDATE OF status, level, deadline ON hazards BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END
+    """
+)
+
+# An inspection's page lists the hazards it found.
+MIGRATIONS.append(
+    """
+    CREATE INDEX hazards_inspection ON hazards(inspection_id)
     """
 )

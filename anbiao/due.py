@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import library, scope
 from .db import rows
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -158,36 +157,3 @@ def summary(items: list[dict]) -> dict:
         "overdue": sum(c["status"].overdue for c in items),
         "missed": sum(c["status"].missed for c in items),
     }
-
-
-def grid_enterprises(db, user, now: datetime | None = None) -> list[dict]:
-    """The enterprises of a grid worker's grid, those not inspected this period first."""
-    now = now or local_now()
-    guide = next((d for d in library.current_docs(db) if d["tier"] == "grid"), None)
-    frequency = guide["frequency"] if guide else "monthly"
-    where, params = scope.enterprise_where(user)
-    found = rows(
-        db,
-        "SELECT e.*, g.name AS grid_name, (SELECT MAX(i.submitted_at) FROM inspections i"
-        " JOIN checklists c ON c.id = i.checklist_id WHERE i.enterprise_id = e.id AND c.tier = 'grid')"
-        " AS last_grid_inspection FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id"
-        f" WHERE {where} ORDER BY e.name", params)
-    start, end = period(frequency, now)
-    for e in found:
-        last = as_local(e["last_grid_inspection"]) if e["last_grid_inspection"] else None
-        e["last_local"] = last
-        e["done"] = bool(last and last >= start)
-        e["deadline"] = end
-    return sorted(found, key=lambda e: (e["done"], e["last_grid_inspection"] or ""))
-
-
-def by_enterprise(db, enterprises: list[dict], now: datetime | None = None) -> list[dict]:
-    """Each enterprise with the summary of all its checklists, the ones with overdue work first."""
-    now = now or local_now()
-    if not enterprises:
-        return []
-    ids = [e["id"] for e in enterprises]
-    where = f"c.tier != 'grid' AND c.enterprise_id IN ({','.join('?' * len(ids))})"
-    found = _statuses(db, rows(db, _CHECKLISTS + where, ids), now)
-    out = [dict(e, due=summary([c for c in found if c["enterprise_id"] == e["id"]])) for e in enterprises]
-    return sorted(out, key=lambda e: (-e["due"]["overdue"], e["name"]))

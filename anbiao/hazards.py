@@ -12,6 +12,7 @@ STATUS = {"reported": "待分派", "assigned": "整改中", "rectified": "待验
 SOURCES = {"inspection": "检查发现", "report": "随手拍", "qr": "扫码举报"}
 MAX_TEXT = 1000
 MAX_MONEY = 100_000_000
+OPEN = "('reported','assigned','rectified')"  # as an IN list, so the (enterprise, status) index is used
 
 
 def categories(db) -> dict[str, str]:
@@ -127,10 +128,13 @@ def get(db, hazard_id) -> dict | None:
     return one(db, _SELECT + " WHERE h.id = ?", (hazard_id,))
 
 
-_SELECT = (
-    "SELECT h.*, e.name AS enterprise_name, u.name AS unit_name, p.name AS parent_unit_name,"
+_COLUMNS = (
+    "h.*, e.name AS enterprise_name, u.name AS unit_name, p.name AS parent_unit_name,"
     " r.name AS reporter_name, r.role AS reporter_role, o.name AS owner_name, x.name AS rectifier_name,"
     " v.name AS verifier_name"
+)
+_SELECT = (
+    f"SELECT {_COLUMNS}"
     " FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id LEFT JOIN units u ON u.id = h.unit_id"
     " LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN users r ON r.id = h.reported_by"
     " LEFT JOIN users o ON o.id = h.owner_id LEFT JOIN users x ON x.id = h.rectified_by"
@@ -236,11 +240,20 @@ def timeline(db, hazard_id) -> list[dict]:
 
 
 def pictures(db, hazard_id) -> dict[str, list[dict]]:
-    """Photos by stage (before / after / verify), for showing before and after side by side."""
-    found = rows(db, "SELECT hp.stage, ph.hash, ph.taken_at, ev.at AS uploaded_at FROM hazard_photos hp"
-                     " JOIN photos ph ON ph.id = hp.photo_id JOIN hazard_events ev ON ev.id = hp.event_id"
-                     " WHERE hp.hazard_id = ? ORDER BY hp.id", (hazard_id,))
-    return {stage: [p for p in found if p["stage"] == stage] for stage in ("before", "after", "verify")}
+    """A hazard's photos by stage, with their capture and upload times."""
+    return pictures_of(db, [hazard_id])[hazard_id]
+
+
+def pictures_of(db, hazard_ids: list[int]) -> dict[int, dict[str, list[dict]]]:
+    """The photos of a page of hazards by stage, in one query."""
+    found = {h: {stage: [] for stage in ("before", "after", "verify")} for h in hazard_ids}
+    if hazard_ids:
+        for p in rows(db, "SELECT hp.hazard_id, hp.stage, ph.hash, ph.taken_at, ev.at AS uploaded_at"
+                          " FROM hazard_photos hp JOIN photos ph ON ph.id = hp.photo_id"
+                          " JOIN hazard_events ev ON ev.id = hp.event_id"
+                          f" WHERE hp.hazard_id IN ({','.join('?' * len(hazard_ids))}) ORDER BY hp.id", hazard_ids):
+            found[p.pop("hazard_id")][p["stage"]].append(p)
+    return found
 
 
 def is_overdue(hazard, today: date | None = None) -> bool:
@@ -249,13 +262,12 @@ def is_overdue(hazard, today: date | None = None) -> bool:
     return hazard["status"] == "assigned" and date.fromisoformat(hazard["deadline"]) < today
 
 
-def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, viewer_id=None, unit_id=None,
-           status=None, level=None, overdue=False, since=None, until=None, limit=500) -> list[dict]:
-    """Hazards of some enterprises, filtered as the lists need; `units` confines to a person's units."""
-    if not enterprise_ids:
-        return []
-    where = [f"h.enterprise_id IN ({','.join('?' * len(enterprise_ids))})"]
-    params: list = list(enterprise_ids)
+def _filtered(where: str, params: list, *, units: set[int] | None = None, viewer_id=None, unit_id=None,
+              status=None, level=None, overdue=False, since=None, until=None, rectifications=False,
+              before: int | None = None) -> tuple[list[str], list]:
+    """The conditions of a hazard list: `where` on `h`, `e` and `g` (one enterprise, or a scope's territory),
+    `units` confining to a person's units, the filters a list offers, `before` for the next page."""
+    where, params = [where], list(params)
     if units is not None:
         confined, more = _confined(units, viewer_id)
         where.append(confined)
@@ -264,7 +276,7 @@ def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, view
         where.append("(h.unit_id = ? OR u.parent_id = ?)")
         params += [unit_id, unit_id]
     if status == "open":
-        where.append("h.status != 'closed'")
+        where.append(f"h.status IN {OPEN}")
     elif status in STATUS:
         where.append("h.status = ?")
         params.append(status)
@@ -280,12 +292,51 @@ def search(db, enterprise_ids: list[int], *, units: set[int] | None = None, view
     if until:
         where.append("h.reported_at < ?")
         params.append(until)
-    found = rows(db, _SELECT + " WHERE " + " AND ".join(where) + " ORDER BY h.id DESC LIMIT ?", [*params, limit])
+    if rectifications:  # the 整改清单: hazards given their 四定, or fixed on the spot
+        where.append("(h.owner_id IS NOT NULL OR h.on_the_spot = 1)")
+    if before:
+        where.append("h.id < ?")
+        params.append(before)
+    return where, params
+
+
+def search(db, where: str, params: list, *, limit=500, **filters) -> list[dict]:
+    """Hazards as `_filtered` chooses them, newest first, at most `limit`."""
+    conditions, args = _filtered(where, params, **filters)
+    return _named(db, rows(db, _from(conditions) + " ORDER BY h.id DESC LIMIT ?", [*args, limit]))
+
+
+def count(db, where: str, params: list, **filters) -> int:
+    """How many hazards `search` would find with no limit."""
+    conditions, args = _filtered(where, params, **filters)
+    return db.execute("SELECT COUNT(*) FROM (" + _from(conditions).replace(_COLUMNS, "h.id", 1) + ")",
+                      args).fetchone()[0]
+
+
+def _from(where: list[str]) -> str:
+    # Grids are joined only when a scope names them (a supervisor's county).
+    grids = " LEFT JOIN grids g ON g.id = e.grid_id" if any("g." in w for w in where) else ""
+    return _SELECT + grids + " WHERE " + " AND ".join(f"({w})" for w in where)
+
+
+def _named(db, found: list[dict]) -> list[dict]:
+    """Hazards with whether they are overdue and their category's name."""
     today, names = local_now().date(), categories(db)
     for h in found:
         h["overdue"] = is_overdue(h, today)
         h["category_name"] = names.get(h["category"], h["category"])
     return found
+
+
+def supervised(db, where: str, params: list, limit: int = 20) -> list[dict]:
+    """挂牌督办: open major hazards in a territory, those being fixed by nearest deadline (overdue first),
+    then those still waiting for their 四定, then those waiting for verification."""
+    found = []
+    for status, order in (("assigned", "h.deadline, h.id"), ("reported", "h.id"), ("rectified", "h.id")):
+        if len(found) < limit:
+            found += rows(db, _from([where, "h.level = 'major'", "h.status = ?"]) + f" ORDER BY {order} LIMIT ?",
+                          [*params, status, limit - len(found)])
+    return _named(db, found)
 
 
 def _confined(units: set[int], viewer_id) -> tuple[str, list]:
@@ -297,7 +348,7 @@ def _confined(units: set[int], viewer_id) -> tuple[str, list]:
 def open_counts(db, enterprise_id: int, units: set[int] | None = None, viewer_id=None) -> dict:
     """Open hazards by unit (a workshop counts its posts too) and for the whole enterprise: 0 means 清零.
     With `units`, only what that person may open is counted, so each count matches the list behind it."""
-    where, params = "h.enterprise_id = ? AND h.status != 'closed'", [enterprise_id]
+    where, params = f"h.enterprise_id = ? AND h.status IN {OPEN}", [enterprise_id]
     if units is not None:
         confined, more = _confined(units, viewer_id)
         where, params = f"{where} AND {confined}", [*params, *more]
@@ -312,11 +363,16 @@ def open_counts(db, enterprise_id: int, units: set[int] | None = None, viewer_id
     return counts
 
 
-def for_person(db, user, enterprise_ids: list[int], units: set[int] | None) -> dict[str, list[dict]]:
-    """A person's part in the loop: what they must fix, assign and verify; overdue first."""
+def for_person(db, user, units: set[int] | None) -> dict[str, list[dict]]:
+    """A person's part in the loop: what they must fix, assign and verify; overdue first. Government accounts
+    see here only the fixes waiting for their own 复查; their territory's numbers are the overview's."""
     from . import scope
 
-    found = search(db, enterprise_ids, units=units, viewer_id=user["id"], status="open")
+    if user["role"] in scope.GOVERNMENT:
+        found = search(db, "h.reported_by = ?", [user["id"]], status="rectified", limit=100)
+    else:
+        found = search(db, "h.enterprise_id = ?", [user["enterprise_id"]], units=units, viewer_id=user["id"],
+                       status="open")
     found.sort(key=lambda h: (not h["overdue"], h["deadline"] or "9999", h["id"]))
     return {
         "fix": [h for h in found if h["status"] == "assigned" and h["owner_id"] == user["id"]],
@@ -324,5 +380,5 @@ def for_person(db, user, enterprise_ids: list[int], units: set[int] | None) -> d
         "verify": [h for h in found if h["status"] == "rectified" and scope.may_verify(db, user, h)],
         # Overdue is loud for everyone above the owner, not only on the owner's own screen.
         "overdue": [h for h in found if h["overdue"] and h["owner_id"] != user["id"]
-                    and user["role"] != "team_leader"],
+                    and user["role"] not in ("team_leader", *scope.GOVERNMENT)],
     }

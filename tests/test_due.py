@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from anbiao import due
+from anbiao import due, overview, scope
 
 TZ = due.TZ
 TWO_SHIFTS = [time(8), time(20)]
@@ -377,13 +377,19 @@ def test_team_leader_sees_nothing_below(conn):
     assert due.below(conn, user(conn, "leader1"), due.local_now()) == []
 
 
+def grid_of(conn, worker, now):
+    """A grid worker's home list as the page reads it: the overview refreshed, then their grid."""
+    overview.refresh(conn, now)
+    return overview.grid(conn, *scope.enterprise_where(worker), now)
+
+
 def test_grid_worker_sees_only_the_enterprises_of_their_grid(conn):
     """grid1 sees enterprise 1 only; grid2 sees enterprise 2 only."""
     now = due.local_now()
-    mine = due.grid_enterprises(conn, user(conn, "grid1"), now)
+    mine = grid_of(conn, user(conn, "grid1"), now)
     assert [e["id"] for e in mine] == [user(conn, "manager1")["enterprise_id"]]
     assert mine[0]["grid_name"] == "丰泽区东海街道第一网格"
-    other = due.grid_enterprises(conn, user(conn, "grid2"), now)
+    other = grid_of(conn, user(conn, "grid2"), now)
     assert [e["id"] for e in other] == [user(conn, "manager2")["enterprise_id"]]
 
 
@@ -391,13 +397,13 @@ def test_grid_visit_this_month_marks_the_enterprise_done(conn):
     """A grid inspection now makes the enterprise done for the grid worker."""
     grid = user(conn, "grid1")
     now = due.local_now()
-    ent = due.grid_enterprises(conn, grid, now)[0]
+    ent = grid_of(conn, grid, now)[0]
     guide = conn.execute("SELECT id FROM checklists WHERE enterprise_id = ? AND tier = 'grid'", (ent["id"],)).fetchone()
     conn.execute(
         "INSERT INTO inspections (checklist_id, enterprise_id, unit_id, inspector_id, submitted_at)"
         " VALUES (?,?,?,?,?)", (guide["id"], ent["id"], None, grid["id"], utc(now)))
-    again = due.grid_enterprises(conn, grid, now)[0]
-    assert again["done"] is True
+    again = grid_of(conn, grid, now)[0]
+    assert again["visited"] is True
     assert again["deadline"] == due.period("monthly", now)[1]
 
 

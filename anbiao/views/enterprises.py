@@ -1,9 +1,9 @@
 """The enterprise file pages: list, create, view, edit, import."""
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, due, enterprises, grids, hazards, importer, library, scope, units
+from .. import audit, checklists, db, enterprises, grids, hazards, importer, library, overview, scope, units
 from ..web import done
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -21,10 +21,21 @@ def _form_context(conn, raw, errors):
 @bp.get("")
 @login_required
 def index():
-    conn = db.get()
-    found = scope.enterprises(conn, current_user)
-    return render_template("enterprises/list.html", enterprises=due.by_enterprise(conn, found),
-                           may_create=scope.may_create_enterprises(current_user), labels=enterprises)
+    conn, args = db.get(), request.args
+    where, params = scope.enterprise_where(current_user)
+    overview.refresh(conn, grace=current_app.config["OVERVIEW_GRACE"])
+    only = args.get("only") if args.get("only") in overview.FILTERS else None
+    worst = bool(only) or args.get("order") == "worst"
+    after = args.get("after", type=int)
+    # Keyset pages: the next page starts after the last enterprise shown, by its key in this order.
+    if worst:
+        found, more = overview.worst(conn, where, params, only=only, after=overview.key(conn, after, worst=True))
+    else:
+        found, more = overview.by_name(conn, where, params, search=(args.get("q") or "").strip()[:50],
+                                       after=overview.key(conn, after, worst=False))
+    return render_template("enterprises/list.html", enterprises=found, more=more, only=only, worst=worst,
+                           args=args, filters=overview.FILTERS, may_create=scope.may_create_enterprises(current_user),
+                           labels=enterprises)
 
 
 @bp.route("/new", methods=["GET", "POST"])

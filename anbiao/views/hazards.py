@@ -11,6 +11,8 @@ from ..due import TZ
 from ..photos import PhotoError, from_request
 from ..web import place_from
 
+PAGE = 50  # hazards on one page of a list
+
 bp = Blueprint("hazards", __name__)
 
 
@@ -157,19 +159,22 @@ def _utc(text, shift=0):
 def _listing(enterprise_id, kind):
     conn = db.get()
     ent = scope.enterprise(conn, current_user, enterprise_id)
-    filters = _filters()
-    found = hazards.search(conn, [ent["id"]], units=scope.unit_ids(conn, current_user), viewer_id=current_user["id"],
-                           **filters)
-    if kind == "rectifications":
-        found = [h for h in found if h["owner_id"] or h["on_the_spot"]]
+    units = scope.unit_ids(conn, current_user)
+    filters = dict(_filters(), units=units, viewer_id=current_user["id"], rectifications=kind == "rectifications")
     if request.args.get("format") == "xlsx":
-        return _export(conn, ent, found, kind)
-    pictures = {h["id"]: hazards.pictures(conn, h["id"]) for h in found}
+        return _export(conn, ent, hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], **filters), kind)
+    # Keyset pages: the next page starts below the last id shown, however many hazards are added meanwhile.
+    found = hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], before=request.args.get("before", type=int),
+                           limit=PAGE + 1, **filters)
+    more = found[PAGE - 1]["id"] if len(found) > PAGE else None
+    found = found[:PAGE]
     tree, _ = _unit_choices(conn, ent)
-    return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=pictures, kind=kind, tree=tree,
+    return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=hazards.pictures_of(
+                               conn, [h["id"] for h in found]), kind=kind, tree=tree, more=more,
+                           total=hazards.count(conn, "h.enterprise_id = ?", [ent["id"]], **filters),
                            args=request.args, LEVELS=hazards.LEVELS, STATUS=hazards.STATUS,
                            categories=hazards.categories(conn), counts=hazards.open_counts(
-                               conn, ent["id"], scope.unit_ids(conn, current_user), current_user["id"]))
+                               conn, ent["id"], units, current_user["id"]))
 
 
 def _export(conn, ent, found, kind):

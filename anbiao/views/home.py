@@ -1,11 +1,13 @@
 """The home screen: what is due now and what is overdue, for each kind of user."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import db, due, hazards, scope
+from .. import db, due, enterprises, hazards, overview, scope
 
 bp = Blueprint("home", __name__)
+WORST_SHOWN = 10  # enterprises a supervisor sees on the home page; the rest are a tap away
+SUPERVISED_SHOWN = 20
 
 
 @bp.get("/")
@@ -13,21 +15,24 @@ bp = Blueprint("home", __name__)
 def index():
     conn, user = db.get(), current_user
     now = due.local_now()
-    context = {"now": now, "mine": due.mine(conn, user, now)}
-    if user["role"] in ("workshop_head", "manager"):
+    role = user["role"]
+    context = {"now": now, "work": hazards.for_person(conn, user, scope.unit_ids(conn, user))}
+    if role in scope.ENTERPRISE_STAFF:
+        context["mine"] = due.mine(conn, user, now)
+        context["report_to"] = user["enterprise_id"]
+    if role in ("workshop_head", "manager"):
         context["below"] = due.below(conn, user, now)
         context["below_summary"] = due.summary(context["below"])
-    if user["role"] == "grid_worker":
-        context["grid"] = due.grid_enterprises(conn, user, now)
-    if user["role"] in ("admin", "supervisor"):
-        context["overview"] = due.by_enterprise(conn, scope.enterprises(conn, user), now)
-    visible = scope.enterprises(conn, user)
-    context["work"] = hazards.for_person(conn, user, [e["id"] for e in visible], scope.unit_ids(conn, user))
-    if user["role"] in scope.GOVERNMENT:
-        # 挂牌督办: open major hazards in the user's territory, overdue first.
-        majors = hazards.search(conn, [e["id"] for e in visible], level="major", status="open")
-        context["supervised"] = sorted(majors, key=lambda h: (not h["overdue"], h["deadline"] or "9999"))
-    context["report_to"] = visible[0]["id"] if user["role"] in scope.ENTERPRISE_STAFF and visible else None
+    if role in scope.GOVERNMENT:
+        where, params = scope.enterprise_where(user)
+        overview.refresh(conn, now, grace=current_app.config["OVERVIEW_GRACE"])
+        context["totals"] = overview.totals(conn, where, params)
+        context["STANDARD"] = enterprises.STANDARD_STATUS
+        context["supervised"] = hazards.supervised(conn, where, params, SUPERVISED_SHOWN)
+        if role == "grid_worker":
+            context["grid"] = overview.grid(conn, where, params, now)
+        else:
+            context["worst"], context["more_worst"] = overview.worst(conn, where, params, limit=WORST_SHOWN)
     return render_template("home.html", **context)
 
 
