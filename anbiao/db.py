@@ -491,3 +491,26 @@ MIGRATIONS.append(
     CREATE INDEX hazards_inspection ON hazards(inspection_id)
     """
 )
+
+# The overview summed per grid and industry (the keys a supervisor's scope filters by), so a county's totals
+# read a few hundred rows instead of one per enterprise. Kept by overview.refresh for the grids it touches;
+# an enterprise moving grid or industry marks its old grid for recounting.
+MIGRATIONS.append(
+    """
+    CREATE TABLE area_overview (
+        grid_id INTEGER NOT NULL,
+        industry TEXT NOT NULL,
+        enterprises INTEGER NOT NULL, checklists INTEGER NOT NULL, done INTEGER NOT NULL, overdue INTEGER NOT NULL,
+        open_hazards INTEGER NOT NULL, overdue_hazards INTEGER NOT NULL, major_hazards INTEGER NOT NULL,
+        with_major INTEGER NOT NULL, with_late INTEGER NOT NULL, with_overdue INTEGER NOT NULL,
+        with_open INTEGER NOT NULL, standard_none INTEGER NOT NULL, standard_self_assessed INTEGER NOT NULL,
+        standard_national INTEGER NOT NULL, standard_provincial INTEGER NOT NULL, standard_local INTEGER NOT NULL,
+        PRIMARY KEY (grid_id, industry)
+    );
+    CREATE TABLE area_stale (grid_id INTEGER PRIMARY KEY);
+    INSERT INTO area_stale SELECT DISTINCT COALESCE(grid_id, 0) FROM enterprise_overview;
+    CREATE TRIGGER area_enterprise_moved AFTER UPDATE OF grid_id, industry ON enterprises BEGIN
+        INSERT OR IGNORE INTO area_stale VALUES (COALESCE(OLD.grid_id, 0));
+    END
+    """
+)

@@ -126,7 +126,8 @@ def mine(db, user, now: datetime | None = None) -> list[dict]:
     elif role == "workshop_head":
         where, params = "(c.unit_id = ? OR c.responsible_user_id = ?)", [user["unit_id"], user["id"]]
     elif role == "manager":
-        where = ("((c.unit_id IS NULL AND c.enterprise_id = ? AND c.tier IN ('enterprise','lookback'))"
+        # `+c.unit_id`: the whole-enterprise lists are found by enterprise, never by walking every unit-less one.
+        where = ("((+c.unit_id IS NULL AND c.enterprise_id = ? AND c.tier IN ('enterprise','lookback'))"
                  " OR c.responsible_user_id = ?)")
         params = [user["enterprise_id"], user["id"]]
     else:

@@ -2,7 +2,6 @@
 hazards, refreshed in SQL when stale, so government pages read counts instead of recomputing them."""
 
 import threading
-import time as clock
 from datetime import UTC, datetime, time, timedelta
 
 from . import db, due, library
@@ -49,6 +48,9 @@ def refresh(db, now: datetime | None = None, *, grace: int = 0, batch: int = 200
         ids = [r["id"] for r in rows(db, "SELECT id FROM enterprise_overview WHERE valid_until <= ? LIMIT ?",
                                      (stamp, batch))]
         if not ids:
+            if one(db, "SELECT 1 AS x FROM area_stale LIMIT 1"):  # a grid left by a moved enterprise
+                with db.atomic():
+                    _recount_areas(db, [])
             return done
         _recompute(db, ids, now)
         done += len(ids)
@@ -100,15 +102,37 @@ def _recompute(db, ids: list[int], now: datetime) -> None:
     params = [v for p in periods for v in p] + ids + [now.date().isoformat(), midnight, midnight]
     if db.conn.in_transaction:
         db.execute(sql, params)
+        _recount_areas(db, ids)
         return
     # IMMEDIATE: two workers refreshing at once take turns instead of one failing to upgrade its read.
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         db.execute(sql, params)
+        _recount_areas(db, ids)
     except BaseException:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+AREA_SUMS = ("checklists", "done", "overdue", "open_hazards", "overdue_hazards", "major_hazards")
+AREA_WITH = {"with_major": "major_hazards", "with_late": "overdue_hazards", "with_overdue": "overdue",
+             "with_open": "open_hazards"}
+
+
+def _recount_areas(db, ids: list[int]) -> None:
+    """The per-grid-and-industry sums of the grids these enterprises are in, and of any grid left stale."""
+    marks = ",".join("?" * len(ids))
+    db.execute(f"INSERT OR IGNORE INTO area_stale SELECT DISTINCT COALESCE(grid_id, 0) FROM enterprise_overview"
+               f" WHERE id IN ({marks})", ids)
+    columns = ["enterprises", *AREA_SUMS, *AREA_WITH, *(f"standard_{code}" for code in STANDARD)]
+    sums = ["COUNT(*)", *(f"SUM({c})" for c in AREA_SUMS), *(f"SUM({c} > 0)" for c in AREA_WITH.values()),
+            *(f"SUM(standard_status = '{code}')" for code in STANDARD)]
+    db.execute("DELETE FROM area_overview WHERE grid_id IN (SELECT grid_id FROM area_stale)")
+    db.execute(f"INSERT INTO area_overview (grid_id, industry, {', '.join(columns)})"
+               f" SELECT COALESCE(grid_id, 0), industry, {', '.join(sums)} FROM enterprise_overview"
+               " WHERE COALESCE(grid_id, 0) IN (SELECT grid_id FROM area_stale) GROUP BY 1, 2")
+    db.execute("DELETE FROM area_stale")
 
 
 def _scoped(where: str) -> str:
@@ -118,19 +142,12 @@ def _scoped(where: str) -> str:
 
 
 def totals(db, where: str, params: list) -> dict:
-    """Counts over the enterprises a person sees (`where` from scope.enterprise_where, on `e` and `g`)."""
-    by_standard = ", ".join(f"COUNT(*) FILTER (WHERE e.standard_status = '{code}') AS standard_{code}"
-                            for code in STANDARD)
-    found = one(db, "SELECT COUNT(*) AS enterprises, COALESCE(SUM(e.checklists), 0) AS checklists,"
-                    " COALESCE(SUM(e.done), 0) AS done, COALESCE(SUM(e.overdue), 0) AS overdue,"
-                    " COALESCE(SUM(e.open_hazards), 0) AS open_hazards,"
-                    " COALESCE(SUM(e.overdue_hazards), 0) AS overdue_hazards,"
-                    " COALESCE(SUM(e.major_hazards), 0) AS major_hazards,"
-                    " COUNT(*) FILTER (WHERE e.major_hazards > 0) AS with_major,"
-                    " COUNT(*) FILTER (WHERE e.overdue_hazards > 0) AS with_late,"
-                    " COUNT(*) FILTER (WHERE e.overdue > 0) AS with_overdue,"
-                    f" COUNT(*) FILTER (WHERE e.open_hazards > 0) AS with_open, {by_standard} " + _scoped(where),
-                    params)
+    """Counts over the enterprises a government account sees (`where` from scope.enterprise_where, which names
+    only the grid, the industry and the grid's county: the keys of the per-area sums)."""
+    grids = " LEFT JOIN grids g ON g.id = e.grid_id" if "g." in where else ""
+    columns = ["enterprises", *AREA_SUMS, *AREA_WITH, *(f"standard_{code}" for code in STANDARD)]
+    found = one(db, f"SELECT {', '.join(f'COALESCE(SUM(e.{c}), 0) AS {c}' for c in columns)}"
+                    f" FROM area_overview e{grids} WHERE ({where})", params)
     found["by_standard"] = {code: found.pop(f"standard_{code}") for code in STANDARD}
     return found
 
@@ -145,6 +162,7 @@ def rebuild(db) -> None:
     db.execute("INSERT OR IGNORE INTO enterprise_overview (id, name, industry, grid_id, standard_status)"
                " SELECT id, name, industry, grid_id, standard_status FROM enterprises")
     db.execute("UPDATE enterprise_overview SET valid_until = ''")
+    db.execute("INSERT OR IGNORE INTO area_stale SELECT DISTINCT COALESCE(grid_id, 0) FROM enterprise_overview")
 
 
 def _detail(db, found: list[dict]) -> list[dict]:
@@ -216,12 +234,14 @@ def grid(db, where: str, params: list, now: datetime | None = None) -> list[dict
     return found
 
 
-def keep_fresh(log) -> threading.Thread:
+def keep_fresh(log, stop: threading.Event | None = None) -> threading.Thread:
     """A daemon thread that refreshes the rows a period boundary made stale as it passes, so that no page
     waits for a county's worth of them; pages still refresh the few rows their own data changed."""
 
+    stop = stop or threading.Event()
+
     def run():
-        while True:
+        while not stop.is_set():
             wait = 60
             try:
                 conn = db.get()
@@ -232,7 +252,8 @@ def keep_fresh(log) -> threading.Thread:
                     wait = min(max(ahead + 1, 1), 60)
             except Exception:  # a locked or missing database must not end the thread: try again later
                 log.exception("overview refresh failed")
-            clock.sleep(wait)
+            stop.wait(wait)
+        db.close()
 
     thread = threading.Thread(target=run, name="overview-refresher", daemon=True)
     thread.start()

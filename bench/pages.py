@@ -78,6 +78,7 @@ def main():
 
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
     conn = db.get()
+    db.migrate(conn)  # as `make serve` does before serving: a county made by older code gets today's indexes
     post_card = conn.execute("SELECT id FROM checklists WHERE enterprise_id = 1 AND tier = 'post' ORDER BY id"
                              " LIMIT 1").fetchone()[0]
     hazard = conn.execute("SELECT id FROM hazards WHERE enterprise_id = 1 ORDER BY id DESC LIMIT 1").fetchone()[0]

@@ -2,6 +2,7 @@
 follow every submission and report at once, and the lists behind them page by keyset."""
 
 import re
+import threading
 from datetime import UTC, timedelta
 
 import pytest
@@ -145,3 +146,36 @@ def test_hazard_list_pages_by_keyset_and_counts_every_match(signed_in, conn):
     second = manager.get(following).get_data(as_text=True)
     shown += re.findall(r'href="/hazards/(\d+)"', second)
     assert len(shown) == len(set(shown)) == total
+
+
+def test_refresher_recomputes_rows_a_period_boundary_made_stale(app, conn):
+    """The background refresher picks up a row whose period ended, without any page being opened."""
+    enterprise_id = conn.execute("SELECT id FROM enterprises ORDER BY id LIMIT 1").fetchone()[0]
+    overview.refresh(conn)
+    right = db.one(conn, "SELECT checklists FROM enterprise_overview WHERE id = ?", (enterprise_id,))["checklists"]
+    conn.execute("UPDATE enterprise_overview SET checklists = 999, valid_until = '2000-01-01T00:00:00+00:00'"
+                 " WHERE id = ?", (enterprise_id,))
+    conn.conn.commit()
+    stop = threading.Event()
+    thread = overview.keep_fresh(app.logger, stop)
+    try:
+        for _ in range(100):  # polls for up to 10 s; the refresher runs at once
+            found = db.one(conn, "SELECT checklists FROM enterprise_overview WHERE id = ?", (enterprise_id,))
+            if found["checklists"] != 999:
+                break
+            stop.wait(0.1)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert found["checklists"] == right
+
+
+def test_an_enterprise_moved_to_another_grid_leaves_the_old_grids_count(conn):
+    """Moving an enterprise from grid 1 to grid 2: grid 1 counts one fewer, grid 2 one more."""
+    overview.refresh(conn)
+    count = {g: overview.totals(conn, "e.grid_id = ?", [g])["enterprises"] for g in (1, 2)}
+    moved = conn.execute("SELECT id FROM enterprises WHERE grid_id = 1 LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE enterprises SET grid_id = 2 WHERE id = ?", (moved,))
+    overview.refresh(conn)
+    assert overview.totals(conn, "e.grid_id = ?", [1])["enterprises"] == count[1] - 1
+    assert overview.totals(conn, "e.grid_id = ?", [2])["enterprises"] == count[2] + 1
