@@ -514,3 +514,10 @@ MIGRATIONS.append(
     END
     """
 )
+
+# A hazard list and its export walk an enterprise's hazards newest first, page by page, without a sort.
+MIGRATIONS.append(
+    """
+    CREATE INDEX hazards_enterprise_newest ON hazards(enterprise_id, id)
+    """
+)

@@ -1,20 +1,26 @@
-"""The 隐患清单 and 整改清单 as xlsx, laid out to print on A4 landscape the way offices file them."""
+"""The 隐患清单 and 整改清单 as xlsx, laid out to print on A4 landscape the way offices file them; written row by
+row in openpyxl's write-only mode into a temporary file, so memory stays flat however long the list is."""
 
 import io
 import math
+import tempfile
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache, partial
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
 from openpyxl.drawing.xdr import XDRPositiveSize2D
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from . import photos, storage
@@ -55,9 +61,20 @@ STAGES = {"before": "整改前", "after": "整改后"}
 # Text that Excel or LibreOffice would take as the start of a formula when typed into a cell.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+# How much one request may write. Measured here (bench/export.py, 2 cores): about 0.8 ms a row without photos,
+# about 13 ms a photo tile. Gunicorn kills a sync worker after 30 s, and a worker writing is a worker not serving:
+# a longer list is refused with its size and a way to narrow it, never cut short.
+PAGE_ROWS = 500  # hazards read per keyset page
+ROWS_MAX = 20_000  # about 16 s of writing
+PHOTO_ROWS_MAX = 200  # up to 4 tiles each: about 11 s at most, and some 70 printed pages, more than anyone prints
+
 
 class CaptionFontMissing(RuntimeError):
     """The CJK font for photo captions is not installed on the server."""
+
+
+class TooMany(ValueError):
+    """More hazards than one export may hold; the message says how many and how to narrow the list."""
 
 
 def _day(stamp) -> str:
@@ -68,24 +85,35 @@ def _place(h) -> str:
     return " / ".join(x for x in (h["parent_unit_name"], h["unit_name"]) if x) or "全厂"
 
 
-def put(sheet, row: int, column: int, value, *, font: Font | None = None, align: Alignment | None = None):
-    """Write one cell; every cell of an export goes through here, so no text ever becomes a formula."""
-    cell = sheet.cell(row=row, column=column)
+def _styles(book) -> None:
+    """The four cell styles of a list, registered once: a cell then takes its style by name, cheaply."""
+    body = Alignment(wrap_text=True, vertical="top")
+    for name, font, align in (
+        ("清单正文", Font(name=FONT_NAME, size=BODY_PT), body),
+        ("清单表头", Font(name=FONT_NAME, size=BODY_PT, bold=True), Alignment(wrap_text=True, vertical="center")),
+        ("清单标题", Font(name=FONT_NAME, size=TITLE_PT, bold=True),
+         Alignment(horizontal="center", vertical="center", wrap_text=True)),
+        ("清单照片", Font(name=FONT_NAME, size=BODY_PT), Alignment(horizontal="center", vertical="top")),
+    ):
+        book.add_named_style(NamedStyle(name=name, font=font, alignment=align, border=BOX))
+
+
+def put(sheet, value, style: str = "清单正文"):
+    """One styled cell to append; every cell of an export goes through here, so no text ever becomes a formula."""
     if isinstance(value, str):
         # Control characters are not allowed in xlsx; dropping them keeps the export from failing on one stray byte.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
+    cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str):
         # openpyxl turns any text starting with "=" into a formula; people's text stays text, shown as typed.
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
-            cell.quotePrefix = True  # editing the cell in Excel later keeps it text, too
-    cell.border = BOX
-    cell.alignment = align or Alignment(wrap_text=True, vertical="top")
-    cell.font = font or Font(name=FONT_NAME, size=BODY_PT)
+    cell.style = style
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.quotePrefix = True  # editing the cell in Excel later keeps it text, too
     return cell
 
 
+@lru_cache(maxsize=8192)
 def _char_em(char: str) -> float:
     """Width of a character in ems: Chinese is square, Latin letters and digits about six tenths."""
     return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.62
@@ -106,6 +134,9 @@ def _lines(text, width_pt: float, size_pt: float) -> int:
     """How many lines a wrapped cell needs, counted a little generously (punctuation may not start a line)."""
     usable, total = width_pt * 0.95, 0
     for paragraph in str(text).split("\n"):
+        if len(paragraph) * size_pt <= usable:  # no character is wider than an em: fits, without measuring
+            total += 1
+            continue
         lines, used = 1, 0.0
         for piece in _tokens(paragraph):
             need = sum(_char_em(c) for c in piece) * size_pt
@@ -125,11 +156,18 @@ def _width_pt(width: float) -> float:
     return width * UNIT_PT_NARROW - CELL_PADDING_PT
 
 
-def _fit_row(sheet, row: int, widths: list[float], values: list, size_pt: float) -> None:
-    """Set the row tall enough for its longest wrapped cell (programs do not re-measure rows they are given)."""
+def _height(widths: list[float], values: list, size_pt: float) -> int:
+    """A row tall enough for its longest wrapped cell (programs do not re-measure rows they are given)."""
     lines = max((_lines(v, _width_pt(w), size_pt) for v, w in zip(values, widths, strict=False) if v not in (None, "")),
                 default=1)
-    sheet.row_dimensions[row].height = math.ceil(lines * size_pt * LINE_PITCH + CELL_PADDING_PT)
+    return math.ceil(lines * size_pt * LINE_PITCH + CELL_PADDING_PT)
+
+
+def _append(sheet, row: int, cells: list, height: float) -> None:
+    """Write one row with its height; the height must be known before the row goes out, and is then dropped."""
+    sheet.row_dimensions[row].height = height
+    sheet.append(cells)
+    del sheet.row_dimensions[row]  # kept, one per row, they would be the only thing growing with the list
 
 
 @lru_cache(maxsize=4)
@@ -186,20 +224,18 @@ def _tile(photo: dict, place: str) -> io.BytesIO:
     return out
 
 
-def _photo_row(sheet, row: int, widths: list[float], shots: list[dict], place: str) -> None:
+def _photo_row(sheet, row: int, widths: list[float], shots: list[dict], place: str, folder: Path) -> None:
     """A row under the hazard with its before and after tiles side by side across the table."""
-    put(sheet, row, 1, "照片", align=Alignment(horizontal="center", vertical="top"))
-    put(sheet, row, 2, None if shots else "（无照片）")
-    for column in range(3, len(widths) + 1):
-        put(sheet, row, column, None)
-    sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=len(widths))
     edges = [sum(widths[:i]) * PX_PER_UNIT for i in range(len(widths) + 1)]
     x, tallest = edges[1] + 4, 0
     for shot in shots:
-        image = SheetImage(_tile(shot, place))
-        image.width, image.height = image.width // TILE_SCALE, image.height // TILE_SCALE
-        if x + image.width > edges[-1]:
+        if x + TILE_PX > edges[-1]:
             break  # never past the table's right edge, which is the page's
+        # On disk, not in memory: openpyxl reads each tile back only while it saves the workbook.
+        path = folder / f"{row}-{x}.jpg"
+        path.write_bytes(_tile(shot, place).getvalue())
+        image = SheetImage(str(path))
+        image.width, image.height = image.width // TILE_SCALE, image.height // TILE_SCALE
         column = max(c for c in range(len(widths)) if edges[c] <= x)
         marker = AnchorMarker(col=column, colOff=pixels_to_EMU(round(x - edges[column])), row=row - 1,
                               rowOff=pixels_to_EMU(4))
@@ -208,44 +244,17 @@ def _photo_row(sheet, row: int, widths: list[float], shots: list[dict], place: s
         sheet.add_image(image)
         tallest = max(tallest, image.height)
         x += image.width + TILE_GAP_PX
-    sheet.row_dimensions[row].height = math.ceil((tallest + 8) * PT_PER_PX) if tallest else BODY_PT * 2
+    cells = [put(sheet, "照片", "清单照片"), put(sheet, None if shots else "（无照片）")]
+    cells += [put(sheet, None) for _ in range(3, len(widths) + 1)]
+    sheet.merged_cells.add(f"B{row}:{get_column_letter(len(widths))}{row}")
+    _append(sheet, row, cells, math.ceil((tallest + 8) * PT_PER_PX) if tallest else BODY_PT * 2)
 
 
-def _sheet(title: str, ent: dict, columns: list[tuple[str, float]], records: list[list],
-           shots: list[list[dict]] | None = None, places: list[str] | None = None) -> io.BytesIO:
-    if sum(width for _, width in columns) * UNIT_PT_WIDE > PRINTABLE_PT:
-        raise ValueError(f"{title}的列宽超出 A4 横向可打印宽度")  # would print shrunk below 9 pt
-    book = Workbook()
-    # The default font sets the unit of column width; there is no public setter for it in openpyxl.
-    book._fonts = IndexedList([DEFAULT_FONT])
-    sheet = book.active
-    sheet.title = title
-    widths = [width for _, width in columns]
-    heading = f"{ent['name']}{title}"
-    put(sheet, 1, 1, heading, font=Font(name=FONT_NAME, size=TITLE_PT, bold=True),
-        align=Alignment(horizontal="center", vertical="center", wrap_text=True))
-    for column in range(2, len(columns) + 1):
-        put(sheet, 1, column, None)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    _fit_row(sheet, 1, [sum(widths)], [heading], TITLE_PT)
-    header_font = Font(name=FONT_NAME, size=BODY_PT, bold=True)
-    for column, (name, _) in enumerate(columns, start=1):
-        put(sheet, 2, column, name, font=header_font, align=Alignment(wrap_text=True, vertical="center"))
-    _fit_row(sheet, 2, widths, [name for name, _ in columns], BODY_PT)
-    row = 3
-    for index, record in enumerate(records):
-        for column, value in enumerate(record, start=1):
-            put(sheet, row, column, value)
-        _fit_row(sheet, row, widths, record, BODY_PT)
-        row += 1
-        if shots is not None:
-            _photo_row(sheet, row, widths, shots[index], places[index])
-            row += 1
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+def _print_setup(sheet) -> None:
+    """A4 landscape, one page wide, the header row on every page, page numbers in the footer."""
     sheet.print_title_rows = "2:2"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -253,10 +262,58 @@ def _sheet(title: str, ent: dict, columns: list[tuple[str, float]], records: lis
     sheet.page_margins = PageMargins(left=MARGIN_INCH, right=MARGIN_INCH, top=0.5, bottom=0.6, footer=0.3)
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.oddFooter.center.size = FOOTER_PT
-    out = io.BytesIO()
-    book.save(out)
+
+
+Row = tuple[list, list[dict] | None, str]  # a record's values, its chosen photos (None: no photo rows), its place
+
+
+def _sheet(title: str, ent: dict, columns: list[tuple[str, float]], records: Iterable[Row]):
+    """The list written row by row into an anonymous temporary file, returned open at its start."""
+    if sum(width for _, width in columns) * UNIT_PT_WIDE > PRINTABLE_PT:
+        raise ValueError(f"{title}的列宽超出 A4 横向可打印宽度")  # would print shrunk below 9 pt
+    book = Workbook(write_only=True)
+    # The default font sets the unit of column width; there is no public setter for it in openpyxl.
+    book._fonts = IndexedList([DEFAULT_FONT])
+    _styles(book)
+    sheet = book.create_sheet(title)
+    widths = [width for _, width in columns]
+    # Write-only mode sends the sheet's properties and columns out with the first row: they are set first.
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    _print_setup(sheet)
+    out = tempfile.TemporaryFile()
+    try:
+        with tempfile.TemporaryDirectory(prefix="anbiao-tiles-") as tiles:
+            heading = f"{ent['name']}{title}"
+            cells = [put(sheet, heading, "清单标题")] + [put(sheet, None) for _ in columns[1:]]
+            sheet.merged_cells.add(f"A1:{get_column_letter(len(columns))}1")
+            _append(sheet, 1, cells, _height([sum(widths)], [heading], TITLE_PT))
+            names = [name for name, _ in columns]
+            _append(sheet, 2, [put(sheet, name, "清单表头") for name in names], _height(widths, names, BODY_PT))
+            row = 3
+            for record, shots, place in records:
+                _append(sheet, row, [put(sheet, value) for value in record], _height(widths, record, BODY_PT))
+                row += 1
+                if shots is not None:
+                    _photo_row(sheet, row, widths, shots, place, Path(tiles))
+                    row += 1
+            book.save(out)
+    except BaseException:
+        out.close()
+        _discard(sheet)
+        raise
     out.seek(0)
     return out
+
+
+def _discard(sheet) -> None:
+    """Remove the rows written so far: openpyxl keeps them in its own temporary file until the process exits."""
+    try:
+        if not sheet.closed:
+            sheet.close()
+        sheet._writer.cleanup()  # no public way; a worker lives for days, its /tmp must not fill with halves
+    except Exception:  # best effort: the error that brought us here is the one to report
+        pass
 
 
 def photo_records(db, hazard_ids: list[int]) -> dict[int, list[dict]]:
@@ -284,32 +341,75 @@ def _chosen(shots: list[dict]) -> list[dict]:
     return chosen
 
 
-def _with_photos(found, pictures) -> tuple[list[list[dict]] | None, list[str] | None]:
-    if pictures is None:
-        return None, None
-    if any(pictures.get(h["id"]) for h in found):
+def pages(db, hazards, where: str, params: list, **filters) -> Iterator[list[dict]]:
+    """Every hazard `hazards.search` finds, newest first, one keyset page at a time (never one huge list)."""
+    before = None
+    while True:
+        page = hazards.search(db, where, params, before=before, limit=PAGE_ROWS, **filters)
+        if page:
+            yield page
+        if len(page) < PAGE_ROWS:
+            return
+        before = page[-1]["id"]
+
+
+def check_size(total: int, with_photos: bool) -> None:
+    """Refuse, saying why, an export too long for one request, rather than cut it short or stall a worker."""
+    if with_photos and total > PHOTO_ROWS_MAX:
+        raise TooMany(f"含照片的清单一次最多导出 {PHOTO_ROWS_MAX} 条隐患，当前筛选出 {total} 条。"
+                      "请按车间/岗位、状态或发现日期筛选后分批导出，或导出不含照片的清单")
+    if total > ROWS_MAX:
+        raise TooMany(f"清单一次最多导出 {ROWS_MAX} 条隐患，当前筛选出 {total} 条。"
+                      "请按车间/岗位、状态或发现日期筛选后分批导出")
+
+
+def _rows(found: Iterable[list[dict]], record: Callable[[int, dict], list], photos_db) -> Iterator[Row]:
+    """Each hazard's record, numbered on across pages; with `photos_db`, its photos read page by page."""
+    if photos_db is not None:
         _caption_font(CAPTION_PX * TILE_SCALE)  # refuse before any work when the font is missing
-    return [_chosen(pictures.get(h["id"], [])) for h in found], [_place(h) for h in found]
+    return _numbered(found, record, photos_db)
 
 
-def hazard_list(ent, found, hazards, pictures: dict[int, list[dict]] | None = None) -> io.BytesIO:
-    """隐患清单: every hazard found, where, what kind, and where it stands; with `pictures`, their photos too."""
-    columns = [("序号", 4.5), ("发现时间", 10), ("车间/岗位", 15), ("隐患描述", 36), ("类别", 12), ("等级", 5),
-               ("来源", 7), ("发现人", 12), ("状态", 6), ("整改期限", 10.5), ("是否逾期", 7.5)]
-    records = [[n, _day(h["reported_at"]), _place(h), h["description"], h["category_name"], hazards.LEVELS[h["level"]],
-                hazards.SOURCES[h["source"]], h["reporter_name"], hazards.STATUS[h["status"]], h["deadline"] or "",
-                "逾期" if h["overdue"] else ""] for n, h in enumerate(found, start=1)]
-    return _sheet("隐患清单", ent, columns, records, *_with_photos(found, pictures))
+def _numbered(found, record, photos_db) -> Iterator[Row]:
+    number = 0
+    for page in found:
+        shots = photo_records(photos_db, [h["id"] for h in page]) if photos_db is not None else None
+        for h in page:
+            number += 1
+            yield record(number, h), (_chosen(shots[h["id"]]) if shots is not None else None), _place(h)
 
 
-def rectification_list(ent, found, hazards, pictures: dict[int, list[dict]] | None = None) -> io.BytesIO:
-    """整改清单: the 四定 of each hazard (and 预案 for major ones), and how it ended; with `pictures`, their photos."""
-    columns = [("序号", 4.5), ("隐患描述", 18), ("车间/岗位", 10), ("等级", 5), ("整改措施", 16), ("责任人", 8),
-               ("资金(元)", 7), ("整改期限", 10.5), ("预案", 11), ("挂牌督办", 5), ("状态", 6), ("整改完成", 10),
-               ("验收人", 8), ("闭环时间", 10)]
-    records = [[n, h["description"], _place(h), hazards.LEVELS[h["level"]],
-                "立行立改" if h["on_the_spot"] else h["measure"], h["owner_name"] or h["rectifier_name"] or "",
-                h["money"] if h["money"] is not None else "", h["deadline"] or "", h["plan"] or "",
-                "是" if h["supervised"] else "", hazards.STATUS[h["status"]], _day(h["rectified_at"]),
-                h["verifier_name"] or "", _day(h["closed_at"])] for n, h in enumerate(found, start=1)]
-    return _sheet("整改清单", ent, columns, records, *_with_photos(found, pictures))
+HAZARD_COLUMNS = [("序号", 4.5), ("发现时间", 10), ("车间/岗位", 15), ("隐患描述", 36), ("类别", 12), ("等级", 5),
+                  ("来源", 7), ("发现人", 12), ("状态", 6), ("整改期限", 10.5), ("是否逾期", 7.5)]
+RECTIFICATION_COLUMNS = [("序号", 4.5), ("隐患描述", 18), ("车间/岗位", 10), ("等级", 5), ("整改措施", 16),
+                         ("责任人", 8), ("资金(元)", 7), ("整改期限", 10.5), ("预案", 11), ("挂牌督办", 5), ("状态", 6),
+                         ("整改完成", 10), ("验收人", 8), ("闭环时间", 10)]
+
+
+def hazard_record(hazards, n: int, h: dict) -> list:
+    """One line of the 隐患清单, under HAZARD_COLUMNS."""
+    return [n, _day(h["reported_at"]), _place(h), h["description"], h["category_name"], hazards.LEVELS[h["level"]],
+            hazards.SOURCES[h["source"]], h["reporter_name"], hazards.STATUS[h["status"]], h["deadline"] or "",
+            "逾期" if h["overdue"] else ""]
+
+
+def rectification_record(hazards, n: int, h: dict) -> list:
+    """One line of the 整改清单, under RECTIFICATION_COLUMNS."""
+    return [n, h["description"], _place(h), hazards.LEVELS[h["level"]],
+            "立行立改" if h["on_the_spot"] else h["measure"], h["owner_name"] or h["rectifier_name"] or "",
+            h["money"] if h["money"] is not None else "", h["deadline"] or "", h["plan"] or "",
+            "是" if h["supervised"] else "", hazards.STATUS[h["status"]], _day(h["rectified_at"]),
+            h["verifier_name"] or "", _day(h["closed_at"])]
+
+
+def hazard_list(ent, found: Iterable[list[dict]], hazards, photos_db=None):
+    """隐患清单: every hazard found (pages of them), where, what kind, and where it stands; with `photos_db`,
+    the connection to read them from, their photos too. Returns an open temporary file."""
+    return _sheet("隐患清单", ent, HAZARD_COLUMNS, _rows(found, partial(hazard_record, hazards), photos_db))
+
+
+def rectification_list(ent, found: Iterable[list[dict]], hazards, photos_db=None):
+    """整改清单: the 四定 of each hazard (and 预案 for major ones), and how it ended; with `photos_db`, their photos.
+    Returns an open temporary file."""
+    return _sheet("整改清单", ent, RECTIFICATION_COLUMNS,
+                  _rows(found, partial(rectification_record, hazards), photos_db))

@@ -162,7 +162,7 @@ def _listing(enterprise_id, kind):
     units = scope.unit_ids(conn, current_user)
     filters = dict(_filters(), units=units, viewer_id=current_user["id"], rectifications=kind == "rectifications")
     if request.args.get("format") == "xlsx":
-        return _export(conn, ent, hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], **filters), kind)
+        return _export(conn, ent, filters, kind)
     # Keyset pages: the next page starts below the last id shown, however many hazards are added meanwhile.
     found = hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], before=request.args.get("before", type=int),
                            limit=PAGE + 1, **filters)
@@ -177,20 +177,28 @@ def _listing(enterprise_id, kind):
                                conn, ent["id"], units, current_user["id"]))
 
 
-def _export(conn, ent, found, kind):
-    """The list as xlsx for printing; with photos=1 each hazard's before and after photos under its row."""
+def _export(conn, ent, filters, kind):
+    """Every hazard of the filtered list as xlsx for printing, read in keyset pages and written row by row to a
+    temporary file that is then streamed; with photos=1 each hazard's before and after photos under its row."""
     with_photos = request.args.get("photos") == "1"
-    pictures = exports.photo_records(conn, [h["id"] for h in found]) if with_photos else None
+    where, params = "h.enterprise_id = ?", [ent["id"]]
     make = exports.hazard_list if kind == "hazards" else exports.rectification_list
     try:
-        book = make(ent, found, hazards, pictures)
-    except exports.CaptionFontMissing as exc:
+        # Counted first: a list too long for one request is refused with its size, never cut short.
+        exports.check_size(hazards.count(conn, where, params, **filters), with_photos)
+        book = make(ent, exports.pages(conn, hazards, where, params, **filters), hazards,
+                    conn if with_photos else None)
+    except (exports.CaptionFontMissing, exports.TooMany) as exc:
         flash(str(exc), "error")
         return redirect(url_for(request.endpoint, enterprise_id=ent["id"],
                                 **{k: v for k, v in request.args.items() if k not in ("format", "photos")}))
     title = ("隐患清单" if kind == "hazards" else "整改清单") + ("（含照片）" if with_photos else "")
-    return send_file(book, as_attachment=True, download_name=f"{ent['name']}{title}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    size = book.seek(0, 2)  # the length lets the browser show how far the download has come
+    book.seek(0)
+    response = send_file(book, as_attachment=True, download_name=f"{ent['name']}{title}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.content_length = size
+    return response
 
 
 @bp.get("/enterprises/<int:enterprise_id>/hazards")
