@@ -99,16 +99,50 @@ def create(db, *, username, password, name, role, by=None, **where) -> int:
     return cur.lastrowid
 
 
-def visible(db, user) -> list[dict]:
-    """The accounts a user manages: all for an admin, their enterprise's staff for a manager."""
-    base = ("SELECT u.*, e.name AS enterprise_name, un.name AS unit_name, g.name AS grid_name FROM users u"
-            " LEFT JOIN enterprises e ON e.id = u.enterprise_id LEFT JOIN units un ON un.id = u.unit_id"
-            " LEFT JOIN grids g ON g.id = u.grid_id")
-    if user["role"] == "admin":
-        return rows(db, base + " ORDER BY u.role, u.username")
-    if user["role"] == "manager":
-        return rows(db, base + " WHERE u.enterprise_id = ? ORDER BY u.role, u.username", (user["enterprise_id"],))
-    return []
+def visible(db, user, *, search="", role=None, after=None, limit=50) -> tuple[list[dict], str | None]:
+    """One page of the accounts a user manages, role by role and then by username, and the `after` of the next.
+
+    A county has a million accounts, so every step is an index range: an admin's search finds usernames that
+    start with the text, or, when none does, names that start with it (in name order); a manager's search finds
+    the text anywhere in their own enterprise's few dozen accounts. The next page starts after the username
+    returned (None on the last page).
+    """
+    where, params = managed_where(user)
+    roles = [r for r in ROLES if role in (None, r)]
+    search = (search or "").strip()[:50]
+    key, start = ("u.username",), None
+    if search and user["role"] == "admin":
+        below = _past_prefix(search)
+        if _username_starts(db, search, below, roles):
+            start = (search,)
+        else:
+            key, start = ("u.name", "u.username"), (search, "")
+        if below:
+            where, params = f"{where} AND {key[0]} < ?", [*params, below]
+    elif search:
+        where, params = f"{where} AND (instr(u.username, ?) > 0 OR instr(u.name, ?) > 0)", [*params, search, search]
+    cursor = _cursor(db, user, after, key)
+    if cursor:
+        roles = roles[roles.index(cursor[0]):] if cursor[0] in roles else []
+    columns, marks = ", ".join(key), ", ".join("?" * len(key))
+    found: list[dict] = []
+    for r in roles:
+        bound, values = "1", ()
+        if cursor and r == cursor[0] and (start is None or cursor[1] >= start):
+            bound, values = f"({columns}) > ({marks})", cursor[1]
+        elif start:
+            bound, values = f"({columns}) >= ({marks})", start
+        found += rows(
+            db,
+            "SELECT u.id, u.username, u.name, u.role, u.active, e.name AS enterprise_name, un.name AS unit_name,"
+            " g.name AS grid_name FROM users u LEFT JOIN enterprises e ON e.id = u.enterprise_id"
+            " LEFT JOIN units un ON un.id = u.unit_id LEFT JOIN grids g ON g.id = u.grid_id"
+            f" WHERE u.role = ? AND {where} AND {bound} ORDER BY {columns} LIMIT ?",
+            [r, *params, *values, limit + 1 - len(found)],
+        )
+        if len(found) > limit:
+            return found[:limit], found[limit - 1]["username"]
+    return found, None
 
 
 def assignable_roles(user) -> dict:
@@ -149,3 +183,48 @@ def change_own_password(db, user: dict, current: str, new: str, again: str) -> N
     if new == current:
         raise ValueError("新密码不能与当前密码相同")
     set_password(db, user, new, user["id"])
+
+
+def managed_where(user) -> tuple[str, list]:
+    """SQL condition on `users u` for the accounts a user manages: an admin all, a manager their enterprise's."""
+    if user["role"] == "admin":
+        return "1", []
+    if user["role"] == "manager":
+        return "u.enterprise_id = ?", [user["enterprise_id"]]
+    return "0", []
+
+
+def managed(db, user, account_id) -> dict | None:
+    """One account a user manages, found by its id (one primary-key lookup), or None."""
+    where, params = managed_where(user)
+    return one(db, f"SELECT u.* FROM users u WHERE u.id = ? AND {where}", [account_id, *params])
+
+
+def _cursor(db, user, username, key) -> tuple[str, tuple] | None:
+    """Where a page continues: the role and key values of the account it starts after, if the user manages it."""
+    if not username:
+        return None
+    where, params = managed_where(user)
+    row = one(db, f"SELECT u.role, u.name, u.username FROM users u WHERE u.username = ? AND {where}",
+              [username, *params])
+    return (row["role"], tuple(row[column.removeprefix("u.")] for column in key)) if row else None
+
+
+def _username_starts(db, prefix: str, below: str | None, roles: list[str]) -> bool:
+    """Whether some account of these roles has a username starting with `prefix` (one index probe)."""
+    sql = f"SELECT 1 AS x FROM users u WHERE u.role IN ({', '.join('?' * len(roles))}) AND u.username >= ?"
+    params = [*roles, prefix]
+    if below:
+        sql, params = sql + " AND u.username < ?", [*params, below]
+    return bool(roles) and bool(one(db, sql + " LIMIT 1", params))
+
+
+def _past_prefix(text: str) -> str | None:
+    """The least string above every string that starts with `text`, or None when there is none."""
+    # SQLite compares text as UTF-8 bytes, which sort as code points do: raising the last character that can be
+    # raised bounds the prefix (the surrogate block cannot be stored, so it is stepped over).
+    for i in range(len(text) - 1, -1, -1):
+        point = ord(text[i]) + 1
+        if point <= 0x10FFFF:
+            return text[:i] + chr(0xE000 if 0xD800 <= point <= 0xDFFF else point)
+    return None

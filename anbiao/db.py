@@ -521,3 +521,12 @@ MIGRATIONS.append(
     CREATE INDEX hazards_enterprise_newest ON hazards(enterprise_id, id)
     """
 )
+
+# The 账号 page walks a county's million accounts by role then username (or name), a manager's staff the same way.
+MIGRATIONS.append(
+    """
+    CREATE INDEX users_role ON users(role, username);
+    CREATE INDEX users_role_name ON users(role, name, username);
+    CREATE INDEX users_enterprise_role ON users(enterprise_id, role, username)
+    """
+)
