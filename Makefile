@@ -46,11 +46,17 @@ test: system-deps $(BIN)/.test-installed lint
 	$(BIN)/pytest -q
 
 # Benchmarks print ratios against a baseline run in the same process; not part of `make test`.
-bench: $(BIN)/.installed
+bench: system-deps $(BIN)/.test-installed
 	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python bench/photo_ingest.py
 	$(BIN)/python bench/submit_card.py
+	$(BIN)/python bench/page_weight.py
+	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	npm install --prefix bench --no-audit --no-fund --loglevel=error    # Lighthouse, pinned in bench/package.json
+	$(BIN)/python bench/lighthouse.py
+	$(BIN)/python bench/export.py
 	$(BIN)/python bench/pages.py 10000 14    # the county is generated into instance/ on first use (5 min)
 	$(BIN)/python bench/pages.py 100000 3    # 17 min and 16 GB on first use
 

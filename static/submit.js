@@ -17,6 +17,8 @@
   // A request that never answers (4G dropped inside a steel building) would otherwise leave the
   // button disabled for good; long enough for a few photos over a slow link.
   const SEND_TIMEOUT_MS = 3 * 60 * 1000;
+  // How long 提交 waits for the phone's location (its prompt, then its GPS) before sending without it.
+  const LOCATE_WAIT_MS = 10 * 1000;
 
   const TEXT = {
     sending: '正在提交…',
@@ -487,6 +489,7 @@
     }
     busy.set(form, holdButtons(form, submitter));
     try {
+      await located(form);
       const body = await buildBody(form, submitter);
       let response;
       let doc = null;
@@ -543,19 +546,37 @@
 
   const ready = new WeakSet();
 
+  const locating = new WeakMap(); // form -> its fix being asked for
+
+  /** Puts the phone's GPS fix in the form's fields; settles when the phone answers (or cannot). Where the
+   * inspection was made is evidence, but never a reason to nag: the phone is asked only once the worker acts
+   * (takes a photo, taps 提交), never when a page opens, so no location prompt greets them. */
   function locate(form) {
     const latitude = named(form, 'latitude')[0];
-    if (!latitude || !navigator.geolocation) return;
+    if (!latitude || !navigator.geolocation) return Promise.resolve();
+    if (locating.has(form)) return locating.get(form);
     const put = (name, value) => { const field = named(form, name)[0]; if (field) field.value = value; };
-    try {
-      // Where the inspection was made is evidence, but never a reason to wait or to nag.
-      navigator.geolocation.getCurrentPosition((position) => {
-        const c = position.coords;
-        put('latitude', c.latitude.toFixed(7));
-        put('longitude', c.longitude.toFixed(7));
-        put('accuracy', String(Math.round(c.accuracy * 10) / 10));
-      }, () => {}, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-    } catch (error) { /* no location on this phone */ }
+    const asked = new Promise((resolve) => {
+      try {
+        navigator.geolocation.getCurrentPosition((position) => {
+          const c = position.coords;
+          put('latitude', c.latitude.toFixed(7));
+          put('longitude', c.longitude.toFixed(7));
+          put('accuracy', String(Math.round(c.accuracy * 10) / 10));
+          resolve();
+        }, () => resolve(), { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      } catch (error) { resolve(); /* no location on this phone */ }
+    });
+    // Settled, it is forgotten: a later send asks again (the phone answers from its last minute's fix).
+    locating.set(form, asked.then(() => { locating.delete(form); }));
+    return locating.get(form);
+  }
+
+  /** The fix for a submission: waited for only so long, then the submission goes without it. */
+  function located(form) {
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, LOCATE_WAIT_MS); });
+    return Promise.race([locate(form), late]).finally(() => clearTimeout(timer));
   }
 
   function setUp(form) {
@@ -564,7 +585,6 @@
     // Our checks replace the browser's: its own would stop at required fields inside hidden blocks
     // with no message at all. Without this script the browser checks as usual.
     form.noValidate = true;
-    locate(form);
     if (form.hasAttribute('data-fill')) syncFill(form);
     syncSpots(form);
   }
@@ -596,6 +616,7 @@
     const form = el && el.form;
     if (!form || !form.hasAttribute('data-submit')) return;
     if (event.type === 'change' && isPhotoInput(el)) {
+      locate(form); // a photo is evidence: where it was taken is asked for now, while the worker is there
       addPicked(el);
       showPreviews(el);
     }
