@@ -24,11 +24,11 @@ setup: $(BIN)/.installed
 run: setup
 	$(LOCAL) $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
-# Production start: migrate and load the library, never demo data; then gunicorn, each worker with a thread
-# that refreshes the enterprise overview as period boundaries pass.
+# Production start: migrate and load the library, never demo data; then gunicorn as gunicorn.conf.py says, each
+# worker with a thread that refreshes the enterprise overview as period boundaries pass.
 serve: $(BIN)/.installed
 	$(BIN)/flask --app app setup
-	ANBIAO_REFRESHER=1 $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) app:app
+	ANBIAO_REFRESHER=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) app:app
 
 # Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI and the photo captions;
 # LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would.
@@ -51,6 +51,7 @@ bench: system-deps $(BIN)/.test-installed
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python bench/photo_ingest.py
 	$(BIN)/python bench/submit_card.py
+	$(BIN)/python bench/load_leaders.py
 	$(BIN)/python bench/page_weight.py
 	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }

@@ -1,5 +1,8 @@
 """The SQLite database: one kept connection per worker thread, and append-only migrations."""
 
+import contextlib
+import fcntl
+import os
 import re
 import sqlite3
 import threading
@@ -20,11 +23,56 @@ def configure(path) -> None:
     close()
 
 
-def connect(path) -> sqlite_utils.Database:
+# One writer at a time: threads of a worker queue on a lock, workers on a file lock beside the database, each
+# woken the moment the writer before it commits. Left to SQLite, waiting writers poll its lock with sleeps of up
+# to 100 ms, and a few cards sent at once wait a second.
+_writing = threading.Lock()
+_lock_file: tuple[int, Path, int] | None = None  # (process, database, descriptor)
+
+
+def _file_lock() -> int:
+    """This process's descriptor of the database's lock file (opened after the fork, one per process)."""
+    global _lock_file
+    if _lock_file is None or _lock_file[:2] != (os.getpid(), _path):
+        _lock_file = (os.getpid(), _path, os.open(f"{_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600))
+    return _lock_file[2]
+
+
+class Database(sqlite_utils.Database):
+    """A connection whose outermost transaction waits its turn, then takes SQLite's write lock (BEGIN IMMEDIATE)."""
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        with _writing:
+            lock = _file_lock() if _path is not None and self is getattr(_local, "db", None) else None
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    self.rollback()
+                    raise
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    self.rollback()
+                    raise
+            finally:
+                if lock is not None:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def connect(path) -> Database:
     """Open a connection with the pragmas every connection needs."""
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
@@ -32,7 +80,7 @@ def connect(path) -> sqlite_utils.Database:
     return db
 
 
-def get() -> sqlite_utils.Database:
+def get() -> Database:
     """The calling thread's connection, opened once and kept (opening per request costs 4x)."""
     db = getattr(_local, "db", None)
     if db is None or getattr(_local, "path", None) != _path:

@@ -48,7 +48,7 @@ def demo_server():
         port = free_port()
         env = {**os.environ, "ANBIAO_DB": str(path), "ANBIAO_SECRET_KEY": "bench", "ANBIAO_SECURE_COOKIES": "0",
                "ANBIAO_LOGIN_LIMIT": "1000 per minute"}
-        proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--log-level", "warning",
+        proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--log-level", "warning",  # gunicorn.conf.py
                                  "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env)
         try:
             for _ in range(100):

@@ -510,8 +510,12 @@
         // The redirect was already followed and its page carries the one-time 已保存 message; show that
         // page rather than loading it again (which would lose the message), in place of the sent form.
         // The form's history entry becomes the record's: back and reload show the record, never the
-        // filled form again or a resend.
-        history.replaceState(null, '', response.url);
+        // filled form again or a resend. A record page says 已保存 when its address asks (?saved=1, so
+        // the answer needs no flash in the session cookie); the address kept drops that, so a reload
+        // does not say it again.
+        const record = new URL(response.url);
+        record.searchParams.delete('saved');
+        history.replaceState(null, '', record.href);
         swapPage(await response.text());
         // A retry the server answers from its first result carries no message (the first answer's
         // was never seen): the worker must still be told it is saved.
@@ -547,10 +551,11 @@
   const ready = new WeakSet();
 
   const locating = new WeakMap(); // form -> its fix being asked for
+  const started = new WeakSet(); // forms the worker has begun to fill
 
   /** Puts the phone's GPS fix in the form's fields; settles when the phone answers (or cannot). Where the
    * inspection was made is evidence, but never a reason to nag: the phone is asked only once the worker acts
-   * (takes a photo, taps 提交), never when a page opens, so no location prompt greets them. */
+   * (answers, types, takes a photo, taps 提交), never when a page opens, so no location prompt greets them. */
   function locate(form) {
     const latitude = named(form, 'latitude')[0];
     if (!latitude || !navigator.geolocation) return Promise.resolve();
@@ -615,8 +620,13 @@
     const el = event.target;
     const form = el && el.form;
     if (!form || !form.hasAttribute('data-submit')) return;
+    // The worker has started: where they are is asked for now (a photo asks again, for where it was taken),
+    // so the fix is there by the time they tap 提交, which then rarely waits for it.
+    if (!started.has(form) || (event.type === 'change' && isPhotoInput(el))) {
+      started.add(form);
+      locate(form);
+    }
     if (event.type === 'change' && isPhotoInput(el)) {
-      locate(form); // a photo is evidence: where it was taken is asked for now, while the worker is there
       addPicked(el);
       showPreviews(el);
     }

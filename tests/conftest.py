@@ -121,6 +121,46 @@ def live_server(app):
     server.shutdown()
 
 
+@pytest.fixture
+def gunicorn(db_path):
+    """gunicorn(**env) → the base URL of the app served by gunicorn as `make serve` runs it (gunicorn.conf.py),
+    on the test's database; stopped when the test ends."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    servers = []
+
+    def start(**env):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        environ = {**os.environ, "ANBIAO_DB": str(db_path), "ANBIAO_SECRET_KEY": "shared-secret",
+                   "ANBIAO_SECURE_COOKIES": "0", **env}
+        environ.pop("ANBIAO_RATELIMIT_STORAGE", None)
+        root = Path(__file__).resolve().parent.parent
+        servers.append(subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind",
+                                         f"127.0.0.1:{port}", "app:app"], cwd=root, env=environ,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=5).close()
+                return base
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, driven by Playwright (never its own downloaded browser)."""

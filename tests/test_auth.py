@@ -300,54 +300,29 @@ def test_next_with_control_characters_or_whitespace_goes_home(client, raw):
     assert response.headers["Location"] == "/"
 
 
-def test_sign_in_limit_is_one_per_server_not_per_worker(tmp_path, db_path):
+def test_sign_in_limit_is_one_per_server_not_per_worker(gunicorn):
     """Under gunicorn with 2 workers, 12 wrong passwords sent at once are tried 5 times, not 5 per worker."""
     import concurrent.futures
-    import os
     import re
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.error
     import urllib.request
     import uuid
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "ANBIAO_DB": str(db_path), "ANBIAO_SECRET_KEY": "shared-secret",
-           "ANBIAO_SECURE_COOKIES": "0", "ANBIAO_LOGIN_LIMIT": "5 per minute"}
-    env.pop("ANBIAO_RATELIMIT_STORAGE", None)
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "app:app"], cwd=root, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                login_page = urllib.request.urlopen(f"{base}/login", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.1)
-        cookie = login_page.headers["Set-Cookie"].split(";")[0]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.read().decode()).group(1)
+    base = gunicorn(ANBIAO_LOGIN_LIMIT="5 per minute")
+    login_page = urllib.request.urlopen(f"{base}/login", timeout=5)
+    cookie = login_page.headers["Set-Cookie"].split(";")[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.read().decode()).group(1)
 
-        def attempt(_):
-            body = urllib.parse.urlencode({"username": "manager1", "password": "wrong", "csrf_token": token,
-                                           "idempotency_key": uuid.uuid4().hex}).encode()
-            request = urllib.request.Request(f"{base}/login", data=body, headers={"Cookie": cookie})
-            try:
-                return urllib.request.urlopen(request, timeout=10).status
-            except urllib.error.HTTPError as answer:
-                return answer.code
+    def attempt(_):
+        body = urllib.parse.urlencode({"username": "manager1", "password": "wrong", "csrf_token": token,
+                                       "idempotency_key": uuid.uuid4().hex}).encode()
+        request = urllib.request.Request(f"{base}/login", data=body, headers={"Cookie": cookie})
+        try:
+            return urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as answer:
+            return answer.code
 
-        with concurrent.futures.ThreadPoolExecutor(12) as pool:
-            answers = list(pool.map(attempt, range(12)))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(attempt, range(12)))
     assert answers.count(401) == 5, answers
     assert answers.count(429) == 7, answers

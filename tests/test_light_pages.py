@@ -18,7 +18,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 HASHED = re.compile(r"^/static/(?:[\w.-]+/)*[\w.-]+\.[0-9a-f]{10}(?:\.\w+)?$")
 # What each kind of page needs, in the order base.html links them.
 BUNDLES = {"forms": ["photo.js", "fill.js", "submit.js"], "htmx": ["vendor/htmx-2.0.11.min.js"],
-           "derive": ["derive.js"]}
+           "derive": ["derive.js"], "busy": ["busy.js"]}
 
 
 def card_path(leader) -> str:
@@ -46,6 +46,8 @@ def needed(html: str) -> list[str]:
         kinds.append("htmx")
     if re.search(r"<form\b[^>]*\sdata-derive\b", html):
         kinds.append("derive")
+    if re.search(r"<button\b[^>]*\sdata-busy=", html):
+        kinds.append("busy")
     return [name for kind in BUNDLES if kind in kinds for name in BUNDLES[kind]]
 
 
@@ -224,17 +226,19 @@ def located_phone(browser):
     context.close()
 
 
-def test_the_location_is_asked_only_when_the_card_is_submitted(live_server, located_phone, conn):
-    """Opening the card asks nothing (no location prompt greets the worker); tapping 提交 asks, and the
+def test_the_location_is_asked_when_the_worker_starts_not_when_the_card_opens(live_server, located_phone, conn):
+    """Opening the card asks nothing (no location prompt greets the worker); the first answer asks, once, and the
     inspection keeps where it was made."""
     page = located_phone
     sign_in(page, live_server, "leader1")
     page.get_by_role("link", name=re.compile("充装班岗位安全检查卡片")).click()
     page.wait_for_function("Boolean(window.anbiaoSubmit)")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.locationAsks") == 0
     items = page.locator("fieldset[data-item]")
     for n in range(items.count()):
         items.nth(n).get_by_role("radio", name="合格", exact=True).check()
-    assert page.evaluate("window.locationAsks") == 0
+    assert page.evaluate("window.locationAsks") == 1
     page.get_by_role("button", name="提交").click()
     expect(page.locator(".flash[role=status]")).to_be_visible()
     row = conn.execute("SELECT latitude, longitude FROM inspections ORDER BY id DESC LIMIT 1").fetchone()
@@ -262,3 +266,20 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "orange").save(out, "PNG")
     return out.getvalue()
+
+
+def test_the_export_button_says_it_is_working_and_is_not_pressed_twice(live_server, phone, conn):
+    """Tapping 导出 Excel shows 正在生成 while the server works; a second tap sends nothing; the file arrives."""
+    ent = conn.execute("SELECT enterprise_id FROM users WHERE username = 'manager1'").fetchone()[0]
+    sign_in(phone, live_server, "manager1")
+    phone.goto(f"{live_server}/enterprises/{ent}/hazards")
+    exports = []
+    phone.on("request", lambda request: exports.append(request.url) if "format=xlsx" in request.url else None)
+    with phone.expect_download() as download:
+        phone.get_by_role("button", name="导出 Excel").click()
+    busy = phone.get_by_role("button", name="正在生成 Excel…")
+    expect(busy).to_have_attribute("aria-disabled", "true")
+    busy.click(force=True)  # an impatient second tap (a real tap lands on a button only marked unavailable)
+    phone.wait_for_timeout(500)
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert len(exports) == 1

@@ -78,8 +78,9 @@ def submit(checklist_id):
             inspection_id = inspections.submit(conn, checklist, current_user["id"], answers,
                                                place_from(request.form),
                                                corrects_id=request.form.get("corrects", type=int), items=items)
-            # The record's own address, so reloading it or going back never shows the form again.
-            target = url_for("inspections.show", inspection_id=inspection_id)
+            # The record's own address, so reloading it or going back never shows the form again; it says
+            # 已保存 itself, so the answer carries no flash and re-signs no session cookie.
+            target = url_for("inspections.show", inspection_id=inspection_id, saved=1)
             idempotency.settle(conn, 302, target)
     except inspections.Refused as exc:
         return _page(conn, checklist, exc.problems, reasons=exc.reasons, status=422)
@@ -87,8 +88,6 @@ def submit(checklist_id):
         return _page(conn, checklist, [f"照片有问题：{exc}（未提交，请重新选择照片）"], status=422)
     except ValueError as exc:
         return _page(conn, checklist, str(exc).split("；"), status=422)
-    failed = sum(a.result == "hazard" for a in answers.values())
-    flash(f"已保存：{failed} 项不合格，已生成 {failed} 条隐患" if failed else "已保存：没有不合格项", "ok")
     return redirect(target)
 
 
@@ -101,6 +100,8 @@ def show(inspection_id):
     checklist = scope.checklist(conn, current_user, found["checklist_id"])
     results = inspections.results(conn, inspection_id)
     return render_template("inspections/show.html", inspection=found, checklist=checklist, results=results,
+                           saved=request.args.get("saved") == "1",
+                           failed=sum(r["result"] == "hazard" for r in results),
                            RESULTS=inspections.RESULTS, unit_label=units.label(conn, checklist["unit_id"]),
                            may_fill=scope.may_fill(conn, current_user, checklist))
 
