@@ -3,7 +3,8 @@
 
 Both servers run side by side and wrk drives them in turns, several rounds, so a neighbour's load on a shared
 machine falls on both; the medians are compared. Prints requests/s and p99 for hello, for a signed-in POST that
-changes nothing (the floor every form submission pays: session, CSRF, idempotency key) and for the card, then
+changes nothing (the floor every form submission pays: session, CSRF, idempotency key), for a signed-in GET that
+does nothing (the floor under every page) and for the card, then
 `card submit: ratio <card/hello> (target ≥ 0.6)` and `card submit p99: <ms> ms (target < 50)`.
 """
 
@@ -132,9 +133,12 @@ def main() -> None:
             card_script.write_text(f"PATH = '/checklists/{card_id}/inspections'\nHEADERS = {headers}\n"
                                    f"BODY = '{body}'\n" + LUA)
             floor_script.write_text(f"PATH = '/bench/floor'\nHEADERS = {headers}\nBODY = 'csrf_token={token}'\n" + LUA)
-            runs = {"hello": [], "floor": [], "card": []}
+            get_script = folder / "get.lua"
+            get_script.write_text(f"wrk.headers['Cookie'] = '{cookie}'\n")
+            runs = {"hello": [], "get": [], "floor": [], "card": []}
             for _ in range(ROUNDS):
                 runs["hello"].append(wrk(f"http://127.0.0.1:{hello_port}/"))
+                runs["get"].append(wrk(f"{base}/bench/signed-in", get_script))
                 runs["floor"].append(wrk(f"{base}/bench/floor", floor_script))
                 runs["card"].append(wrk(f"{base}/checklists/{card_id}/inspections", card_script))
         finally:
@@ -148,6 +152,8 @@ def main() -> None:
         print(f"gunicorn.conf.py, wrk 2 threads 16 connections, {ROUNDS} rounds of {DURATION} s each in turns,"
               f" medians; {len(items)}-item card")
         print(f"hello: {rate['hello']:.0f} req/s, p99 {p99['hello']:.1f} ms")
+        print(f"signed-in GET that does nothing (session, sign-in check): {rate['get']:.0f} req/s,"
+              f" p99 {p99['get']:.1f} ms; ratio {rate['get'] / rate['hello']:.2f} of hello")
         print(f"signed-in POST that only records its key (session, CSRF, idempotency): {rate['floor']:.0f} req/s,"
               f" p99 {p99['floor']:.1f} ms; floor ratio {rate['floor'] / rate['hello']:.2f} of hello")
         print(f"card submit: {rate['card']:.0f} req/s; inspections saved: {saved}")
