@@ -73,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
         "application/manifest+json", "image/svg+xml", "text/plain"])
     Compress(app)
-    assets.init_app(app)
+    assets.init_app(app, {"offline": ROOT / "offline"})
     csrf.init_app(app)
     # Sign-in counts live beside the database, so every worker of this server shares them.
     throttle.configure(app.config["RATELIMIT_STORAGE_URI"]

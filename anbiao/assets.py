@@ -21,20 +21,28 @@ def hashed_name(name: str, content: bytes) -> str:
 
 
 class Assets:
-    """The static folder read once at start: each file's hashed name, and its bytes to serve under that name."""
+    """The static folder read once at start: each file's hashed name, and its bytes to serve under that name.
 
-    def __init__(self, folder: str | Path):
+    `mounted` adds other folders under a prefix: {'offline': …/offline} serves offline/outbox.js the same way.
+    """
+
+    def __init__(self, folder: str | Path, mounted: dict[str, Path] | None = None):
         self.folder = Path(folder)
         self.names: dict[str, str] = {}  # 'app.css' -> 'app.3f2a9c1e4b.css'
         self.files: dict[str, tuple[bytes, str]] = {}  # 'app.3f2a9c1e4b.css' -> (content, mimetype)
-        for path in sorted(self.folder.rglob("*")):
-            if not path.is_file():
-                continue
-            name = path.relative_to(self.folder).as_posix()
-            content = path.read_bytes()
-            hashed = hashed_name(name, content)
-            self.names[name] = hashed
-            self.files[hashed] = (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
+        for prefix, root in [("", self.folder), *(mounted or {}).items()]:
+            for path in sorted(Path(root).rglob("*")):
+                if not path.is_file():
+                    continue
+                name = (PurePosixPath(prefix) / path.relative_to(root).as_posix()).as_posix().lstrip("/")
+                content = path.read_bytes()
+                hashed = hashed_name(name, content)
+                self.names[name] = hashed
+                self.files[hashed] = (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+    def cacheable(self) -> list[str]:
+        """The names of the files a phone keeps for working offline: styles, scripts, icons (not licences)."""
+        return sorted(name for name in self.names if name.endswith((".css", ".js", ".png", ".ico", ".svg")))
 
     def url_name(self, name: str) -> str:
         """The name to link: the hashed one, or the name itself for a file that was not there at start."""
@@ -62,17 +70,17 @@ class StaticFilesKeepNoSession(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
-def init_app(app: Flask) -> Assets:
-    """Serve the static folder through Assets and make every url_for('static', filename=...) the hashed URL."""
-    assets = Assets(app.static_folder)
-    app.extensions["assets"] = assets
+def init_app(app: Flask, mounted: dict[str, Path] | None = None) -> Assets:
+    """Serve the static folder (and `mounted` folders) through Assets and make every
+    url_for('static', filename=...) the hashed URL; a release is a new Assets in app.extensions['assets']."""
+    app.extensions["assets"] = Assets(app.static_folder, mounted)
 
     def hashed(endpoint, values):
         if endpoint == "static" and "filename" in values:
-            values["filename"] = assets.url_name(values["filename"])
+            values["filename"] = app.extensions["assets"].url_name(values["filename"])
 
     app.url_defaults(hashed)
-    app.view_functions["static"] = assets.serve
+    app.view_functions["static"] = lambda filename: app.extensions["assets"].serve(filename)
     if type(app.session_interface) is SecureCookieSessionInterface:
         app.session_interface = StaticFilesKeepNoSession()
-    return assets
+    return app.extensions["assets"]

@@ -161,17 +161,24 @@ def gunicorn(db_path):
         server.wait(timeout=10)
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-gpu"]
+
+
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, driven by Playwright (never its own downloaded browser)."""
+def playwright():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-gpu"])
-        yield instance
-        instance.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's Chromium, driven by Playwright (never its own downloaded browser)."""
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
 
 
 def sign_in(page, base, username, password=PASSWORD):

@@ -29,6 +29,9 @@ auth.password                POST  -                    login 422   422   422   
 home.index                   GET   -                    login 200   200   200   200   200   200   200   200
 home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
 favicon                      GET   -                    200   200   200   200   200   200   200   200   200
+offline.page                 GET   -                    200   200   200   200   200   200   200   200   200
+offline.service_worker       GET   -                    200   200   200   200   200   200   200   200   200
+offline.manifest             GET   -                    200   200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
 enterprises.new              GET   -                    login 200   200   403   403   403   403   403   403
 enterprises.new              POST  -                    login 422   422   403   403   403   403   403   403
