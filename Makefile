@@ -53,6 +53,7 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/submit_card.py
 	$(BIN)/python bench/load_leaders.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/outbox_replay.py
 	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
 	npm install --prefix bench --no-audit --no-fund --loglevel=error    # Lighthouse, pinned in bench/package.json

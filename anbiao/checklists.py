@@ -117,10 +117,15 @@ def adopt(db, enterprise: dict, doc_id: int, by=None) -> int:
     return checklist_id
 
 
+def kept_grid_checklist(db, enterprise_id: int) -> dict | None:
+    """The grid guide already kept at an enterprise, if a grid worker has visited it; never makes one."""
+    return one(db, "SELECT * FROM checklists WHERE enterprise_id = ? AND tier = 'grid' AND archived_at IS NULL"
+                   " ORDER BY id LIMIT 1", (enterprise_id,))
+
+
 def grid_checklist(db, enterprise_id: int) -> dict:
     """The grid guide kept at an enterprise for grid workers' visits, made from the newest guide on first use."""
-    found = one(db, "SELECT * FROM checklists WHERE enterprise_id = ? AND tier = 'grid' AND archived_at IS NULL"
-                    " ORDER BY id LIMIT 1", (enterprise_id,))
+    found = kept_grid_checklist(db, enterprise_id)
     if found:
         return found
     guide = next((d for d in library.current_docs(db) if d["tier"] == "grid"), None)

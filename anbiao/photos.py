@@ -208,3 +208,17 @@ def from_request(files, name: str) -> list[Prepared]:
         except PhotoError as exc:
             raise PhotoError(f"第 {index + 1} 张照片：{exc}") from exc
     return out
+
+
+def held(db, files) -> tuple[int, int]:
+    """Of the photos uploaded in this request (every field but the `_exif` ones): how many are stored, of how many."""
+    hashes = []
+    for name in files:
+        if name.endswith("_exif"):
+            continue
+        for upload in files.getlist(name):
+            if upload and upload.filename:
+                upload.stream.seek(0)
+                hashes.append(hashlib.sha256(upload.stream.read()).hexdigest())
+    stored = sum(one(db, "SELECT 1 AS x FROM photos WHERE hash = ?", (h,)) is not None for h in hashes)
+    return stored, len(hashes)

@@ -35,10 +35,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_server():
-    """The app under gunicorn on a fresh demo database; yields its base URL."""
+def demo_server(database: list | None = None):
+    """The app under gunicorn on a fresh demo database; yields its base URL (and puts the database's path in
+    `database` when given, for a benchmark that counts records)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
+        if database is not None:
+            database.append(path)
         storage.configure(Path(tmp) / "photos")
         conn = db.connect(path)
         db.migrate(conn)

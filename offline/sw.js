@@ -9,9 +9,21 @@
  *   and pages and deletes the old caches, so an old page never loads new scripts or the reverse.
  * - Signing out, or the sign-in page opened online, clears the kept pages: the next person on a shared phone
  *   never sees the last one's pages.
- * - The outbox lives in the page (IndexedDB), not here: iOS WeChat has no service worker at all.
+ * - The outbox lives in the page (IndexedDB, offline/outbox.js), not here: iOS WeChat has no service worker at
+ *   all. Where the browser has Background Sync, this worker also sends it, even with no page open.
  */
 'use strict';
+
+importScripts(OUTBOX_SCRIPT); // the server writes its hashed address above this file
+
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'anbiao-outbox') return;
+  // The browser fires this when the network is back: no reason to wait out a back-off. Still waiting (the
+  // network went again): failing the sync makes the browser try again later.
+  event.waitUntil(self.anbiaoOutbox.sendAll({ force: true }).then((left) => {
+    if (left && left.waiting) throw new Error('items still waiting');
+  }));
+});
 
 const STATIC_CACHE = `anbiao-static-${VERSION}`;
 const PAGE_CACHE = `anbiao-pages-${VERSION}`;
@@ -126,3 +138,28 @@ self.addEventListener('fetch', (event) => {
   }
   event.respondWith(fromNetworkOrKept(event));
 });
+
+/* ---- 离线准备 (offline/prepare.js) ------------------------------------------------------------------------
+ * The home page sends {type: 'keep', url} for each page of the day and a MessageChannel port; this fetches the
+ * page with the person's cookies and keeps it as a visit would, then answers {ok} on the port. A page that
+ * answers with the sign-in page, an error or a redirect is not kept: the list then says 未能准备, not ready. */
+async function keepForToday(address) {
+  try {
+    const url = new URL(address, self.location.origin);
+    if (url.origin !== self.location.origin) return false;
+    const response = await fetch(url.href, { credentials: 'same-origin' });
+    if (!keepable(response) || response.redirected) return false;
+    await (await caches.open(PAGE_CACHE)).put(url.href, await stamped(response));
+    return true;
+  } catch (error) {
+    return false; // the network went while preparing
+  }
+}
+
+self.addEventListener('message', (event) => {
+  const data = event.data || {};
+  const port = event.ports && event.ports[0];
+  if (data.type !== 'keep' || !port) return;
+  event.waitUntil(keepForToday(String(data.url)).then((ok) => port.postMessage({ ok })));
+});
+/* ---- end of 离线准备 ---- */

@@ -324,5 +324,10 @@
     Array.from(input.files).forEach((file) => { shrink(file); });
   }
 
-  window.anbiaoPhoto = { shrink, extractApp1, addPicked, showPreviews };
+  /** A photo already shrunk once (kept in the outbox, put back for correcting): sent as is, with its kept EXIF. */
+  function known(file, exif) {
+    shrinking.set(file, Promise.resolve({ blob: file, exif, resized: false }));
+  }
+
+  window.anbiaoPhoto = { shrink, extractApp1, addPicked, showPreviews, known };
 })();

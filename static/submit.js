@@ -29,6 +29,12 @@
     forbidden: '没有权限进行这项操作，尚未提交。',
     serverError: (status) => `服务器暂时出错（${status}），尚未确认提交。内容仍在本页，请稍后再点提交（不会重复保存）。`,
     loginExpired: '登录已失效，本页内容尚未提交。请点下面的链接在新窗口重新登录，然后回到本页再点提交。',
+    loginKept: '登录已失效：内容已存入本机「待同步」，重新登录后自动提交。',
+    queuedTitle: '已存入待同步',
+    queued: (photos) => `网络不通，内容${photos ? `和 ${photos} 张照片` : ''}已保存在这台手机上，有网时自动提交，每份只保存一次。`,
+    queuedServer: (status) => `服务器暂时出错（${status}），内容已保存在这台手机上，稍后自动重新提交，每份只保存一次。`,
+    seeOutbox: '查看待同步',
+    home: '回到首页',
     loginLink: '在新窗口登录',
     photoRequired: '请拍照或选照片',
     photo: (i) => `照片 ${i}`,
@@ -479,6 +485,63 @@
     if (window.htmx && window.htmx.process) window.htmx.process(root);
   }
 
+  /* ---------- the outbox ---------- */
+
+  const outbox = () => window.anbiaoOutbox || null;
+
+  /** Keeps the submission on the phone before it travels (offline/outbox.js); null where it cannot be kept. */
+  async function keep(form, body) {
+    const box = outbox();
+    const key = named(form, 'idempotency_key')[0];
+    const owner = document.body.getAttribute('data-user');
+    if (!box || !key || !key.value || !owner) return null;
+    const page = squash(document.title).replace(/ · 安标巡检$/, '');
+    // A page with several forms (a hazard's 分派 / 整改 / 验收) names the one sent by its own heading.
+    const part = squash(form.querySelector(':scope > h2')?.textContent);
+    try {
+      return await box.keep({ key: key.value, owner, action: form.action, page: location.href.split('#')[0],
+        title: part && part !== page ? `${page} · ${part}` : page, body });
+    } catch (error) {
+      return null; // private mode and the like: sent as before, the page keeps what was entered
+    }
+  }
+
+  function settle(kept, outcome) {
+    return kept ? outbox().settle(kept, outcome).catch(() => {}) : Promise.resolve();
+  }
+
+  function link(href, text, className = 'button') {
+    const a = document.createElement('a');
+    a.href = href;
+    a.className = className;
+    a.textContent = text;
+    return a;
+  }
+
+  /** In place of the form: it is safe on the phone and goes by itself when the network is back. */
+  function showQueued(form, kept, message) {
+    const note = document.createElement('section');
+    note.className = 'card queued';
+    note.setAttribute('role', 'status');
+    note.setAttribute('data-queued', kept.key);
+    const title = document.createElement('h2');
+    title.textContent = TEXT.queuedTitle;
+    const text = document.createElement('p');
+    text.textContent = message;
+    const links = document.createElement('p');
+    links.append(link('/outbox', TEXT.seeOutbox, 'button primary'), ' ', link('/', TEXT.home));
+    note.append(title, text, links);
+    form.hidden = true;
+    form.before(note);
+    reveal(note);
+  }
+
+  /** A refusal shown on the form: the server's words at the top, its reasons beside their fields. */
+  function showRefusal(form, status, doc) {
+    const box = showAlert(form, (doc && serverMessages(doc)) || [fallbackMessage(status)]);
+    if (!doc || !goTo(form, placeServerReasons(form, doc))) reveal(box);
+  }
+
   async function submit(form, submitter) {
     if (busy.has(form)) return; // a second tap while sending
     clearAlert(form);
@@ -488,9 +551,11 @@
       return;
     }
     busy.set(form, holdButtons(form, submitter));
+    let kept = null;
     try {
       await located(form);
       const body = await buildBody(form, submitter);
+      kept = await keep(form, body);
       let response;
       let doc = null;
       for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -502,11 +567,14 @@
         if (!token) break;
         body.set('csrf_token', token);
       }
+      if (response.redirected && isLoginPage(response.url)) {
+        await settle(kept, { state: 'login' });
+        reveal(showAlert(form, [kept ? TEXT.loginKept : loginMessage()]));
+        return;
+      }
       if (response.redirected) {
-        if (isLoginPage(response.url)) {
-          reveal(showAlert(form, [loginMessage()]));
-          return;
-        }
+        const html = await response.text();
+        await settle(kept, { state: 'sent' });
         // The redirect was already followed and its page carries the one-time 已保存 message; show that
         // page rather than loading it again (which would lose the message), in place of the sent form.
         // The form's history entry becomes the record's: back and reload show the record, never the
@@ -516,7 +584,7 @@
         const record = new URL(response.url);
         record.searchParams.delete('saved');
         history.replaceState(null, '', record.href);
-        swapPage(await response.text());
+        swapPage(html);
         // A retry the server answers from its first result carries no message (the first answer's
         // was never seen): the worker must still be told it is saved.
         const main = document.querySelector('main');
@@ -530,13 +598,27 @@
         return;
       }
       if (response.ok) {
-        swapPage(await response.text());
+        const html = await response.text();
+        await settle(kept, { state: 'sent' });
+        swapPage(html);
         return;
       }
-      // Anything else is shown with the server's own words; the page and its inputs stay as they are.
-      const box = showAlert(form, serverMessages(doc) || [fallbackMessage(response.status)]);
-      if (!doc || !goTo(form, placeServerReasons(form, doc))) reveal(box);
+      // A server in trouble, or a token that could not be renewed (the network went again): sent again later.
+      if (kept && (response.status >= 500 || csrfExpired(response, doc))) {
+        await settle(kept, { state: 'waiting', status: response.status });
+        showQueued(form, kept, TEXT.queuedServer(response.status));
+        return;
+      }
+      // A refusal stays on the form with the server's own words, and in 待同步 as 需处理 until it is
+      // corrected and sent, or discarded: leaving the page never loses it silently.
+      await settle(kept, { state: 'refused', status: response.status, answer: new XMLSerializer().serializeToString(doc) });
+      showRefusal(form, response.status, doc);
     } catch (error) {
+      if (kept) {
+        await settle(kept, { state: 'waiting', status: 0 });
+        showQueued(form, kept, TEXT.queued(kept.photos));
+        return;
+      }
       const timedOut = error && error.name === 'AbortError';
       reveal(showAlert(form, [timedOut ? TEXT.timeout : TEXT.offline]));
     } finally {
@@ -665,5 +747,5 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => init(document));
   else init(document);
 
-  window.anbiaoSubmit = { init };
+  window.anbiaoSubmit = { init, showRefusal, parse };
 })();

@@ -32,6 +32,10 @@ favicon                      GET   -                    200   200   200   200   
 offline.page                 GET   -                    200   200   200   200   200   200   200   200   200
 offline.service_worker       GET   -                    200   200   200   200   200   200   200   200   200
 offline.manifest             GET   -                    200   200   200   200   200   200   200   200   200
+offline.outbox               GET   -                    login 200   200   200   200   200   200   200   200
+offline.token                GET   -                    login 200   200   200   200   200   200   200   200
+prepare.today                GET   -                    405   405   405   405   405   405   405   405   405
+prepare.today                POST  -                    login 200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
 enterprises.new              GET   -                    login 200   200   403   403   403   403   403   403
 enterprises.new              POST  -                    login 422   422   403   403   403   403   403   403

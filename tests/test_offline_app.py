@@ -59,6 +59,18 @@ def test_a_page_says_vary_hx_request_so_a_fragment_is_never_cached_as_a_page(sig
         assert "HX-Request" in leader.get(path).headers.get("Vary", ""), path
 
 
+def test_what_the_worker_fetches_at_install_never_resets_the_session_so_a_sign_in_stands(app, client):
+    """The worker installs while the sign-in page is open and fetches the offline page, the manifest and the
+    static files with the visitor's cookie; an answer arriving after the sign-in's must not carry a session
+    cookie, or it would put the signed-out session back."""
+    client.get("/login")
+    assets = app.extensions["assets"]
+    for path in ["/offline", "/sw.js", "/manifest.webmanifest",
+                 *(f"/static/{assets.names[name]}" for name in assets.cacheable())]:
+        answer = client.get(path)
+        assert answer.status_code == 200 and "Set-Cookie" not in answer.headers, path
+
+
 # In Chromium, at a phone's viewport.
 
 def until(page, script: str, arg=None, seconds: float = 20) -> None:
@@ -72,7 +84,12 @@ def until(page, script: str, arg=None, seconds: float = 20) -> None:
 
 
 def controlled(page):
-    """Waits until the service worker controls the page and has finished installing."""
+    """Waits until the service worker controls the page and has finished installing. A page whose navigation
+    began while the worker was still installing (signing in as it installed) stays uncontrolled, as the spec
+    says, until it is loaded again: it is reloaded once the worker is active."""
+    until(page, "async () => Boolean((await navigator.serviceWorker.getRegistration())?.active)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
     until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.evaluate("() => navigator.serviceWorker.ready")
 

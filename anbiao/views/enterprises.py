@@ -68,6 +68,10 @@ def show(enterprise_id):
         counts=hazards.open_counts(conn, enterprise_id, only, current_user["id"]),
         may_report=current_user["role"] != "supervisor",
         may_manage=scope.may_manage_checklists(conn, current_user, ent),
+        # A kept guide is a plain link, which opens offline from the phone's copy; the POST that makes the guide
+        # on a first visit cannot.
+        grid_guide=checklists.kept_grid_checklist(conn, enterprise_id)
+        if current_user["role"] == "grid_worker" else None,
         history=audit.history(conn, "enterprise", enterprise_id, 10)
         if scope.may_edit_enterprise(current_user, ent) else [],
     )
