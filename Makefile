@@ -32,7 +32,7 @@ serve: $(BIN)/.installed
 
 # Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI and the photo captions;
 # LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc poppler-utils
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc poppler-utils zbar-tools
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

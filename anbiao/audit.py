@@ -10,14 +10,14 @@ from .library import FREQUENCIES
 
 PAGE = 30
 ENTITIES = {"enterprise": "企业档案", "unit": "车间/岗位", "user": "账号", "checklist": "检查清单",
-            "inspection": "检查记录", "hazard": "隐患", "grid": "网格"}
+            "inspection": "检查记录", "hazard": "隐患", "grid": "网格", "sign": "标识"}
 ACTIONS = {
     "create": "新建", "update": "修改", "rename": "改名", "move": "调动", "archive": "停用",
     "activate": "启用账号", "deactivate": "停用账号", "set_password": "重设密码",
     "adopt": "采用清单", "derive": "分解生成", "assign": "调整责任/频次", "add_item": "增加条目",
     "reword_item": "改写条目", "remove_item": "移除条目", "submit": "提交检查",
     "report": "上报隐患", "on_the_spot": "立行立改", "rectify": "提交整改", "verify_pass": "验收通过",
-    "verify_fail": "验收退回",
+    "verify_fail": "验收退回", "retire": "撤除", "reissue": "补发标签",
 }
 # The same word means another thing on another record.
 ENTITY_ACTIONS = {("hazard", "assign"): "指派整改（四定）", ("enterprise", "create"): "建档"}
@@ -30,6 +30,7 @@ NAMES = {
     "checklist": "SELECT id, title AS label FROM checklists WHERE id IN",
     "hazard": "SELECT id, description AS label FROM hazards WHERE id IN",
     "grid": "SELECT id, name AS label FROM grids WHERE id IN",
+    "sign": "SELECT id, title AS label FROM signs WHERE id IN",
     "inspection": "SELECT i.id, c.title AS label FROM inspections i JOIN checklists c ON c.id = i.checklist_id"
                   " WHERE i.id IN",
     "unit": "SELECT u.id, COALESCE(p.name || ' / ', '') || u.name AS label FROM units u"

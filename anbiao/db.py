@@ -589,3 +589,38 @@ MIGRATIONS.append(
     CREATE INDEX inspections_corrects ON inspections(corrects_id) WHERE corrects_id IS NOT NULL
     """
 )
+
+# 六有 signs and the notices of 三级警示公告, each at a unit (or the whole enterprise), with the tokens printed on
+# their QR labels: a token lives as long as its sign; a reissued label gets a new one and the old still finds it.
+MIGRATIONS.append(
+    """
+    CREATE TABLE signs (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        kind TEXT NOT NULL,
+        sign_class TEXT,
+        title TEXT NOT NULL,
+        place TEXT,
+        equipment TEXT,
+        content TEXT,
+        risk TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'intact' CHECK (state IN ('intact','damaged','missing')),
+        checked_at TEXT,
+        checked_by INTEGER REFERENCES users(id),
+        retired_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX signs_unit ON signs(enterprise_id, unit_id);
+    CREATE TABLE sign_tokens (
+        token TEXT PRIMARY KEY,
+        sign_id INTEGER NOT NULL REFERENCES signs(id),
+        code TEXT NOT NULL UNIQUE,
+        issued_at TEXT NOT NULL,
+        issued_by INTEGER REFERENCES users(id),
+        replaced_at TEXT
+    );
+    CREATE INDEX sign_tokens_sign ON sign_tokens(sign_id)
+    """
+)

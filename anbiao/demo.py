@@ -6,7 +6,7 @@ Only for `make run` on a new database and for tests; production start never call
 import random
 from datetime import UTC, timedelta
 
-from . import accounts, checklists, credit_code, due, enterprises, hazards, library, photos, units
+from . import accounts, checklists, credit_code, due, enterprises, hazards, library, photos, signs, units
 from .db import one, rows
 
 PASSWORD = "demo1234"
@@ -223,6 +223,32 @@ def _hazards(db, ent_ids, people, current):
                        ((current - timedelta(days=2)).date().isoformat(), hazard_id))
 
 
+def _signs(db, ent_ids, people):
+    """A few 六有 signs and the 三级警示公告 of each enterprise, each with its QR label."""
+    gas, works = ent_ids
+    card = {"main_risks": "液化石油气泄漏、静电火花、钢瓶超装", "hazard_types": "泄漏、火灾、爆炸、物体打击",
+            "consequences": "火灾爆炸、人员伤亡", "controls": "充装前检漏；接地夹可靠连接；按充装量充装并复秤",
+            "emergency": "立即关闭气源和紧急切断阀，疏散人员，禁止一切火源",
+            "report": "立即报告站长，站长报告公司安全部",
+            "phones": "站长 0595-22000001；火警 119；急救 120"}
+    made = [
+        (gas, None, "notice_board", {"title": "公司大门安全风险公告栏", "place": "公司大门东侧"}),
+        (gas, "储配站", "floor_line", {"title": "储配站地面标线", "place": "储罐区、充装区通道",
+                                       "sign_class": "warning"}),
+        (gas, "充装班", "risk_card", {"title": "充装岗位安全风险告知卡", "place": "充装台东侧立柱", "risk": card}),
+        (gas, "充装班", "post_warning", {"title": "禁止烟火", "place": "充装台入口", "sign_class": "prohibition",
+                                         "content": "充装区内严禁烟火，严禁携带火种、穿带钉鞋进入"}),
+        (gas, "运行班", "valve_tag", {"title": "1号储罐出液阀", "equipment": "1号储罐", "sign_class": "warning",
+                                      "content": "常开；检修时挂牌上锁"}),
+        (works, "车床班", "risk_card", {"title": "车床岗位安全风险告知卡", "place": "车床区入口", "risk": {
+            "main_risks": "旋转部件卷入、切屑飞溅", "controls": "扎紧袖口，戴护目镜，禁戴手套"}}),
+        (works, "机加工车间", "notice_board", {"title": "机加工车间安全风险公告栏", "place": "车间大门"}),
+    ]
+    for enterprise_id, unit, kind, fields in made:
+        manager = people["manager1" if enterprise_id == gas else "manager2"]
+        signs.create(db, enterprise_id, _unit_id(db, enterprise_id, unit) if unit else None, kind, fields, by=manager)
+
+
 def load(db, seed: int = 2024) -> None:
     """Fill a new database with the demo world; everything in one transaction."""
     rng = random.Random(seed)
@@ -253,3 +279,4 @@ def load(db, seed: int = 2024) -> None:
         for enterprise_id in ent_ids:
             _history(db, one(db, "SELECT * FROM enterprises WHERE id = ?", (enterprise_id,)), people, rng, current)
         _hazards(db, ent_ids, people, current)
+        _signs(db, ent_ids, people)

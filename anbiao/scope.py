@@ -290,7 +290,7 @@ def library_doc(db, user, doc_id) -> dict:
 # An audit entry belongs to the enterprise of the record it is about; records with no enterprise
 # (grids, government accounts) belong to none and only admins read them.
 AUDIT_RECORDS = {"unit": "units", "user": "users", "checklist": "checklists", "inspection": "inspections",
-                 "hazard": "hazards"}
+                 "hazard": "hazards", "sign": "signs"}
 
 
 def audit_enterprise(db, entity: str, entity_id) -> int | None:

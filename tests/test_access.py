@@ -34,6 +34,8 @@ offline.service_worker       GET   -                    200   200   200   200   
 offline.manifest             GET   -                    200   200   200   200   200   200   200   200   200
 offline.outbox               GET   -                    login 200   200   200   200   200   200   200   200
 offline.token                GET   -                    login 200   200   200   200   200   200   200   200
+signs.scan                   GET   标识充装班           200   200   200   200   200   200   200   200   200
+signs.typed                  GET   -                    200   200   200   200   200   200   200   200   200
 prepare.today                GET   -                    405   405   405   405   405   405   405   405   405
 prepare.today                POST  -                    login 200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
@@ -237,6 +239,9 @@ def lookup(conn) -> dict:
             "SELECT i.id FROM inspections i JOIN checklists c ON c.id = i.checklist_id WHERE c.unit_id = ?"
             " ORDER BY i.id DESC", (ids[unit][1],)))
     ids["thumb"], ids["display"] = ("size", "thumb"), ("size", "display")
+    ids["标识充装班"] = ("token", first(
+        "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
+        " WHERE s.unit_id = ? AND t.replaced_at IS NULL ORDER BY s.id", (ids["充装班"][1],)))
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
     for key, industry in (("检查库燃气卡片", "城镇燃气"), ("检查库工贸卡片", "工贸")):

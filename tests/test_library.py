@@ -100,9 +100,15 @@ def test_hazard_categories_are_the_four_kinds(real):
 
 
 def test_six_signs_are_the_six_kinds_of_liuyou(real):
-    """六有 has six sign kinds with the code words of the design."""
-    codes = [i["code"] for i in real["by_code"]["signs"]["items"]]
-    assert codes == ["floor_line", "nameplate", "post_warning", "instruction", "flow_label", "valve_tag"]
+    """六有 has six sign kinds with the code words of the design; the notices of 三级警示公告 sit beside them, the risk
+    card at each post and the notice board at the gate and in each workshop."""
+    items = real["by_code"]["signs"]["items"]
+    assert [i["code"] for i in items if i["liuyou"]] == ["floor_line", "nameplate", "post_warning", "instruction",
+                                                         "flow_label", "valve_tag"]
+    others = {i["code"]: i["levels"] for i in items if not i["liuyou"]}
+    assert others == {"risk_card": ["post"], "notice_board": ["enterprise", "workshop"]}
+    assert all(set(i["levels"]) <= {"enterprise", "workshop", "post"} and isinstance(i["classed"], bool)
+               for i in items)
 
 
 def test_five_s_points_sum_to_100(real):
