@@ -56,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
         LOGIN_ADDRESS_LIMIT=os.environ.get("ANBIAO_LOGIN_ADDRESS_LIMIT", "60 per minute"),
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
+        # The address QR labels print (https://…): labels stay on walls for years, so it is set once, not guessed.
+        PUBLIC_URL=os.environ.get("ANBIAO_PUBLIC_URL"),
         # Seconds a page lets a period boundary pass before it refreshes the overview itself (a background
         # refresher, when running, does it at the boundary; see overview.refresh).
         OVERVIEW_GRACE=120 if os.environ.get("ANBIAO_REFRESHER") == "1" else 0,

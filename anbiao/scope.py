@@ -315,3 +315,17 @@ def audit_where(user) -> tuple[str, list]:
     if user["role"] == "admin":
         return "1", []
     return "a.enterprise_id = ?", [user["enterprise_id"]]
+
+
+def sees_sign(db, user, sign) -> bool:
+    """Whether a user sees a sign of an enterprise they already see: a leader their post's, a head their workshop's."""
+    return sees_unit(db, user, sign["unit_id"])
+
+
+def sign(db, user, sign_id) -> dict:
+    """One sign the user sees inside the app, or 404 (anyone may still read its public notice by scanning it)."""
+    found = one(db, "SELECT * FROM signs WHERE id = ?", (sign_id,))
+    if not found or not sees_sign(db, user, found):
+        abort(404)
+    enterprise(db, user, found["enterprise_id"])
+    return found

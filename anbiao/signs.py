@@ -191,11 +191,25 @@ def get(db, sign_id: int) -> dict | None:
     return one(db, "SELECT * FROM signs WHERE id = ?", (sign_id,))
 
 
-def of_enterprise(db, enterprise_id: int) -> list[dict]:
-    """An enterprise's signs in use, with the token of their current label."""
-    return rows(db, "SELECT s.*, t.token, t.code FROM signs s JOIN sign_tokens t ON t.sign_id = s.id"
-                    " AND t.replaced_at IS NULL WHERE s.enterprise_id = ? AND s.retired_at IS NULL"
-                    " ORDER BY s.unit_id IS NOT NULL, s.unit_id, s.kind, s.id", (enterprise_id,))
+def of_enterprise(db, enterprise_id: int, only: set[int] | None = None) -> list[dict]:
+    """An enterprise's signs in use (of the units in `only` when given), with their current label's token."""
+    found = rows(db, "SELECT s.*, t.token, t.code FROM signs s JOIN sign_tokens t ON t.sign_id = s.id"
+                     " AND t.replaced_at IS NULL WHERE s.enterprise_id = ? AND s.retired_at IS NULL"
+                     " ORDER BY s.id", (enterprise_id,))
+    return [s for s in found if only is None or s["unit_id"] in only]
+
+
+def by_unit(db, enterprise_id: int, only: set[int] | None = None) -> list[dict]:
+    """The signs grouped as the unit tree reads: the whole enterprise first, then each workshop and its posts."""
+    found = of_enterprise(db, enterprise_id, only)
+    groups = [{"unit_id": None, "label": units.label(db, None)}]
+    for workshop in units.tree(db, enterprise_id):
+        groups.append({"unit_id": workshop["id"], "label": workshop["name"]})
+        groups += [{"unit_id": post["id"], "label": f"{workshop['name']} / {post['name']}"}
+                   for post in workshop["posts"]]
+    for group in groups:
+        group["signs"] = [s for s in found if s["unit_id"] == group["unit_id"]]
+    return [g for g in groups if g["signs"]]
 
 
 def current(db, sign_id: int) -> dict:

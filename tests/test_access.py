@@ -36,6 +36,11 @@ offline.outbox               GET   -                    login 200   200   200   
 offline.token                GET   -                    login 200   200   200   200   200   200   200   200
 signs.scan                   GET   标识充装班           200   200   200   200   200   200   200   200   200
 signs.typed                  GET   -                    200   200   200   200   200   200   200   200   200
+signs.index                  GET   企业1                login 200   200   200   404   200   200   200   404
+signs.index                  GET   企业2                login 200   200   404   200   404   404   404   200
+signs.qr                     GET   标识号充装班/svg     login 200   200   200   404   200   200   200   404
+signs.qr                     GET   标识号全厂/png       login 200   200   200   404   200   404   404   404
+signs.qr                     GET   标识号车床班/svg     login 200   200   404   200   404   404   404   200
 prepare.today                GET   -                    405   405   405   405   405   405   405   405   405
 prepare.today                POST  -                    login 200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
@@ -239,6 +244,10 @@ def lookup(conn) -> dict:
             "SELECT i.id FROM inspections i JOIN checklists c ON c.id = i.checklist_id WHERE c.unit_id = ?"
             " ORDER BY i.id DESC", (ids[unit][1],)))
     ids["thumb"], ids["display"] = ("size", "thumb"), ("size", "display")
+    for key, unit in (("标识号充装班", "充装班"), ("标识号全厂", None), ("标识号车床班", "车床班")):
+        ids[key] = ("sign_id", first("SELECT id FROM signs WHERE unit_id IS ? ORDER BY id",
+                                     (ids[unit][1] if unit else None,)))
+    ids["svg"], ids["png"] = ("kind", "svg"), ("kind", "png")
     ids["标识充装班"] = ("token", first(
         "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
         " WHERE s.unit_id = ? AND t.replaced_at IS NULL ORDER BY s.id", (ids["充装班"][1],)))

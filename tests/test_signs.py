@@ -218,3 +218,26 @@ def test_the_svg_qr_is_a_real_svg_of_the_same_code(conn):
     _, label = demo_card(conn)
     root = ET.fromstring(signs.qr_svg(signs.address("https://anbiao.example.cn", label["token"])))
     assert root.tag.endswith("svg") and root.findall(".//{http://www.w3.org/2000/svg}path")
+
+
+# Inside the app.
+
+def test_the_list_shows_a_leader_only_their_posts_signs_each_with_its_label(signed_in, conn):
+    leader = signed_in("leader1").get(f"/enterprises/{ent_id(conn)}/signs").get_data(as_text=True)
+    assert "充装岗位安全风险告知卡" in leader and "禁止烟火" in leader
+    assert "公司大门安全风险公告栏" not in leader and "1号储罐出液阀" not in leader
+    manager = signed_in("manager1").get(f"/enterprises/{ent_id(conn)}/signs").get_data(as_text=True)
+    assert all(title in manager for title in ("公司大门安全风险公告栏", "储配站地面标线", "1号储罐出液阀"))
+    code = signs.current(conn, demo_card(conn)[0])["code"]
+    assert f"{code[:4]}-{code[4:]}" in manager
+
+
+def test_the_labels_qr_encodes_the_configured_public_address(app, signed_in, conn, tmp_path):
+    sign_id, label = demo_card(conn)
+    app.config["PUBLIC_URL"] = "https://anbiao.example.cn"
+    png = signed_in("manager1").get(f"/signs/{sign_id}/qr.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    (tmp_path / "qr.png").write_bytes(png.get_data())
+    assert zbar(tmp_path / "qr.png") == [f"https://anbiao.example.cn/q/{label['token']}"]
+    svg = signed_in("manager1").get(f"/signs/{sign_id}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.get_data()
