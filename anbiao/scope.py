@@ -80,13 +80,18 @@ def sees_unit(db, user, unit_id) -> bool:
     return allowed is None or unit_id in allowed
 
 
-def unit(db, user, unit_id) -> dict:
-    """One unit the user sees, or 404."""
-    found = one(db, "SELECT * FROM units WHERE id = ?", (unit_id,))
-    if not found or not sees_unit(db, user, unit_id):
+def _seen(db, user, found, visible: bool) -> dict:
+    """A record of an enterprise the user sees, when it is `visible` to them; else 404."""
+    if not found or not visible:
         abort(404)
     enterprise(db, user, found["enterprise_id"])
     return found
+
+
+def unit(db, user, unit_id) -> dict:
+    """One unit the user sees, or 404."""
+    found = one(db, "SELECT * FROM units WHERE id = ?", (unit_id,))
+    return _seen(db, user, found, bool(found) and sees_unit(db, user, unit_id))
 
 
 def sees_checklist(db, user, checklist) -> bool:
@@ -325,7 +330,4 @@ def sees_sign(db, user, sign) -> bool:
 def sign(db, user, sign_id) -> dict:
     """One sign the user sees inside the app, or 404 (anyone may still read its public notice by scanning it)."""
     found = one(db, "SELECT * FROM signs WHERE id = ?", (sign_id,))
-    if not found or not sees_sign(db, user, found):
-        abort(404)
-    enterprise(db, user, found["enterprise_id"])
-    return found
+    return _seen(db, user, found, bool(found) and sees_sign(db, user, found))
