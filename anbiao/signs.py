@@ -23,6 +23,7 @@ TOKEN_BYTES = 16  # 128 bits from `secrets`: unguessable, so a label reveals no 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 STATES = {"intact": "完好", "damaged": "破损", "missing": "缺失"}
+WORST_FIRST = ("missing", "damaged", "intact")  # a kind is as good as its worst sign
 LEVELS = {"enterprise": "企业", "workshop": "车间", "post": "岗位"}
 # A risk card's fields, in the order the card prints them; a later risk-point register fills the same keys.
 RISK_FIELDS = {"main_risks": "主要安全风险", "hazard_types": "可能引发的事故隐患类别", "consequences": "事故后果",
@@ -50,7 +51,8 @@ def kinds(db) -> dict[str, dict]:
     for item in library.reference(db, "signs"):
         extra = json.loads(item["extra"] or "{}")
         out[item["code"]] = {"name": item["name"], "content": item["content"], "levels": extra.get("levels", []),
-                             "classed": bool(extra.get("classed")), "liuyou": bool(extra.get("liuyou"))}
+                             "classed": bool(extra.get("classed")), "liuyou": bool(extra.get("liuyou")),
+                             "short": extra.get("short") or item["name"]}
     return out
 
 
@@ -265,3 +267,18 @@ def qr_png(text: str, box: int = 10) -> bytes:
     out = io.BytesIO()
     _qr(text, box_size=box).make_image().save(out, format="PNG")
     return out.getvalue()
+
+
+def coverage(db, enterprise_id: int) -> list[dict]:
+    """六有 per workshop, its posts included: each kind's worst state (缺失, 破损, 完好), or None if never recorded."""
+    six = [code for code, kind in kinds(db).items() if kind["liuyou"]]
+    found = of_enterprise(db, enterprise_id)
+    out = []
+    for workshop in units.tree(db, enterprise_id):
+        here = {workshop["id"], *(post["id"] for post in workshop["posts"])}
+        states = {}
+        for code in six:
+            seen = {s["state"] for s in found if s["kind"] == code and s["unit_id"] in here}
+            states[code] = next((state for state in WORST_FIRST if state in seen), None)
+        out.append({"unit_id": workshop["id"], "label": workshop["name"], "states": states})
+    return out

@@ -241,3 +241,24 @@ def test_the_labels_qr_encodes_the_configured_public_address(app, signed_in, con
     assert zbar(tmp_path / "qr.png") == [f"https://anbiao.example.cn/q/{label['token']}"]
     svg = signed_in("manager1").get(f"/signs/{sign_id}/qr.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.get_data()
+
+
+def test_liuyou_coverage_gives_each_workshop_the_worst_state_of_each_kind_or_never_recorded(conn, place):
+    """储配站 (with 充装班 and 运行班): floor lines, a warning at 充装班 and a valve tag at 运行班 recorded in the demo;
+    a second warning marked 缺失 makes the kind 缺失; nameplates were never recorded."""
+    def of_station():
+        return next(w["states"] for w in signs.coverage(conn, place["ent"]) if w["label"] == "储配站")
+
+    before = of_station()
+    assert before["floor_line"] == "intact" and before["post_warning"] == "intact" and before["valve_tag"] == "intact"
+    assert before["nameplate"] is None and before["instruction"] is None and before["flow_label"] is None
+    sign_id = signs.create(conn, place["ent"], unit_id(conn, "运行班"), "post_warning", {"title": "当心中毒"})
+    conn.execute("UPDATE signs SET state = 'missing' WHERE id = ?", (sign_id,))
+    assert of_station()["post_warning"] == "missing"
+    assert set(of_station()) == {"floor_line", "nameplate", "post_warning", "instruction", "flow_label", "valve_tag"}
+
+
+def test_the_enterprise_page_shows_liuyou_at_a_glance_to_those_who_see_the_whole_enterprise(signed_in, conn):
+    page = signed_in("manager1").get(f"/enterprises/{ent_id(conn)}").get_data(as_text=True)
+    assert "“六有”标识" in page and "未登记" in page and "标线" in page
+    assert "“六有”标识" not in signed_in("leader1").get(f"/enterprises/{ent_id(conn)}").get_data(as_text=True)

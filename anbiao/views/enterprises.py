@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, enterprises, grids, hazards, importer, library, overview, scope, units
+from .. import audit, checklists, db, enterprises, grids, hazards, importer, library, overview, scope, signs, units
 from ..web import done
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -74,6 +74,9 @@ def show(enterprise_id):
         if current_user["role"] == "grid_worker" else None,
         history=audit.history(conn, "enterprise", enterprise_id, 10)
         if scope.may_edit_enterprise(current_user, ent) else [],
+        # 六有 at a glance for those who see the whole enterprise; a leader or head sees their own signs' list.
+        liuyou=signs.coverage(conn, enterprise_id) if only is None else None,
+        sign_kinds=signs.kinds(conn), sign_states=signs.STATES,
     )
 
 
