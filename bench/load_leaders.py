@@ -3,7 +3,7 @@ its remember-me cookie kept), opens its home, its post card, and submits the car
 
 The county is generated into a temporary database (25 enterprises, 225 posts); the app runs under gunicorn with
 gunicorn.conf.py, as `make serve`. Each leader keeps one connection (keep-alive) and its cookies, as a phone does.
-Prints `200 team leaders in 10 s: p99 <ms> ms (target < 1000), errors <n> (target 0)`.
+Prints `200 team leaders in 10 s: p99 <ms> ms (target ≤ 1000), errors <n> (target ≤ 0)`.
 """
 
 import http.client
@@ -141,8 +141,8 @@ def main() -> None:
                 print(f"  {entry[0]:.0f} ms at {entry[1] - started:.2f} s {entry[2]} {entry[3]}")
         for error in errors[:5]:
             print("  error:", error)
-        print(f"{LEADERS} team leaders in {WINDOW:.0f} s: p99 {p99:.0f} ms (target < 1000), errors {len(errors)}"
-              " (target 0)")
+        print(f"{LEADERS} team leaders in {WINDOW:.0f} s: p99 {p99:.0f} ms (target ≤ 1000), errors {len(errors)}"
+              " (target ≤ 0)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ sent online one after another, in the same run, in real Chromium at a phone's si
 A quarter of the cards carry a failed item with a photo (about 100 KB, as the phone shrinks them). The online run
 posts each card as the fill page does (fetch, following the answer to the record page). The outbox run keeps all
 200 on the phone (IndexedDB) while offline, then times from the moment the network returns until the outbox is
-empty. Prints `outbox replay: ratio <x> (target ≤ 1.5)`, then the cards lost and duplicated (target 0 each),
+empty. Prints `outbox replay: ratio <x> (target ≤ 1.5)`, then the cards lost and duplicated (target ≤ 0 each),
 counted on the server by idempotency key.
 """
 
@@ -148,7 +148,7 @@ def main() -> None:
 
     print(f"online: {CARDS} cards in {online['ms'] / 1000:.1f} s; from the outbox: {replay_ms / 1000:.1f} s")
     print(f"outbox replay: ratio {replay_ms / online['ms']:.2f} (target ≤ {TARGET})")
-    print(f"outbox replay: lost {lost} (target 0), duplicated {duplicated} (target 0); "
+    print(f"outbox replay: lost {lost} (target ≤ 0), duplicated {duplicated} (target ≤ 0); "
           f"{made} inspections saved for {CARDS} online and {CARDS} replayed cards (online lost {online_lost})")
 
 

@@ -2,7 +2,7 @@
 
 Prints `<page> first load: <KB> KB (target ≤ 60)`: every byte over the wire (headers and compressed bodies, from
 the CDP Network domain) for an empty cache: HTML, CSS, JS and favicon. Then
-`<page> repeat visit: <n> requests, <KB> KB static (target 0)`: the same page opened again in a new tab of the same
+`<page> repeat visit: <n> requests, <KB> KB static (target ≤ 0)`: the same page opened again in a new tab of the same
 browser, where every static file must come from the cache without even a revalidation request.
 The app runs under gunicorn on a temporary demo database, as in production.
 """
@@ -160,7 +160,7 @@ def main() -> None:
                 again = open_page(context, url)
                 static = [(u, size) for u, kind, size in again.network() if kind != "Document"]
                 print(f"{name} repeat visit: {len(static)} requests, {sum(s for _, s in static) / 1024:.1f} KB static"
-                      f" (target 0)" + (f"   [{', '.join(u for u, _ in static)}]" if static else ""))
+                      f" (target ≤ 0)" + (f"   [{', '.join(u for u, _ in static)}]" if static else ""))
         finally:
             browser.close()
 
