@@ -262,3 +262,33 @@ def test_the_enterprise_page_shows_liuyou_at_a_glance_to_those_who_see_the_whole
     page = signed_in("manager1").get(f"/enterprises/{ent_id(conn)}").get_data(as_text=True)
     assert "“六有”标识" in page and "未登记" in page and "标线" in page
     assert "“六有”标识" not in signed_in("leader1").get(f"/enterprises/{ent_id(conn)}").get_data(as_text=True)
+
+
+# In Chromium at a phone's size.
+
+def test_a_scanned_label_opens_on_a_phone_without_signing_in_and_the_lists_qr_codes_draw(live_server, phone, conn):
+    """Anyone scanning: the notice fits the phone with thumb-sized links; the manager's list shows every label's QR
+    drawn (the SVG answers under the page's Content-Security-Policy) and fits too; so does the 六有 table."""
+    from playwright.sync_api import expect
+
+    from .conftest import sign_in
+    from .test_browser_flows import fits_a_phone
+
+    _, label = demo_card(conn)
+    phone.goto(f"{live_server}/q/{label['token']}")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("充装岗位安全风险告知卡")
+    expect(phone.get_by_text("主要安全风险")).to_be_visible()
+    fits_a_phone(phone, "public notice")
+    sign_in(phone, live_server, "manager1")
+    phone.goto(f"{live_server}/enterprises/{ent_id(conn)}")
+    expect(phone.locator("#liuyou")).to_contain_text("未登记")
+    fits_a_phone(phone, "enterprise page")
+    phone.get_by_role("link", name="查看全部标识和二维码").click()
+    codes = phone.locator(".sign-row img")
+    expect(codes).to_have_count(conn.execute("SELECT COUNT(*) FROM signs WHERE enterprise_id = ?",
+                                             (ent_id(conn),)).fetchone()[0])
+    for n in range(codes.count()):
+        codes.nth(n).scroll_into_view_if_needed()
+        expect(codes.nth(n)).to_have_js_property("complete", True)
+        assert codes.nth(n).evaluate("img => img.naturalWidth") > 0
+    fits_a_phone(phone, "signs list")
