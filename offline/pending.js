@@ -166,7 +166,7 @@
       || TEXT.refusedReason;
   }
 
-  function thumbnails(item, entries) {
+  function thumbnails(entries) {
     const box = el('div', { className: 'previews' });
     entries.filter((e) => e.file && !e.name.endsWith('_exif')).forEach((e, index) => {
       const url = URL.createObjectURL(new Blob([e.file.buffer], { type: e.file.type }));
@@ -192,7 +192,7 @@
     if (item.state === 'login') {
       li.append(el('p', {}, TEXT.loginWait, ' ', el('a', { href: '/login', textContent: TEXT.signIn })));
     }
-    li.append(thumbnails(item, entries) || '');
+    li.append(thumbnails(entries) || '');
     if (item.state === 'refused') {
       const reason = el('p', { className: 'reasons', textContent: reasonOf(item) });
       reason.setAttribute('role', 'alert');

@@ -13,29 +13,14 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from .conftest import sign_in
-from .loop_helpers import card, card_form, ent_id, key, photo, post, uid, unit_id, upload
-from .test_browser_fill import answer_all_ok_but, inspections_of, jpeg
+from .loop_helpers import card
+from .test_browser_fill import answer_all_ok_but, jpeg
 from .test_offline_app import controlled, until
+from .test_outbox_replay import evidence
 
 WECHAT_IOS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
               "Mobile/15E148 MicroMessenger/8.0.50(0x1800322a) NetType/4G Language/zh_CN")
 CARD = re.compile("充装班岗位安全检查卡片")
-
-
-def card_id(conn) -> int:
-    return conn.execute("SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id WHERE u.name = '充装班'"
-                        " AND c.archived_at IS NULL ORDER BY c.id LIMIT 1").fetchone()[0]
-
-
-def evidence(conn, checklist_id) -> tuple[int, int, int]:
-    """Inspections of the card, hazards they found, photos of those hazards."""
-    inspections = inspections_of(conn, checklist_id)
-    hazards = conn.execute("SELECT COUNT(*) FROM hazards h JOIN inspections i ON i.id = h.inspection_id"
-                           " WHERE i.checklist_id = ?", (checklist_id,)).fetchone()[0]
-    photos = conn.execute("SELECT COUNT(*) FROM hazard_photos p JOIN hazards h ON h.id = p.hazard_id"
-                          " JOIN inspections i ON i.id = h.inspection_id WHERE i.checklist_id = ?",
-                          (checklist_id,)).fetchone()[0]
-    return inspections, hazards, photos
 
 
 def fill_with_hazard(page, tmp_path, photos=2, description="钢瓶检漏记录缺页"):
@@ -52,62 +37,8 @@ def fill_with_hazard(page, tmp_path, photos=2, description="钢瓶检漏记录�
         [jpeg(tmp_path, f"{description}-{n}.jpg", colours[n]) for n in range(photos)])
 
 
-def waiting_count(page) -> str:
-    badge = page.locator("[data-outbox-count]")
-    return badge.locator("[data-outbox-n]").inner_text() if badge.is_visible() else "0"
-
-
 def outbox_size(page) -> int:
     return page.evaluate("async () => (await window.anbiaoOutbox.list()).length")
-
-
-# The server's side of a replay (anbiao/views/offline.py), over HTTP.
-
-REPLAY = {"X-Anbiao-Outbox": "1"}
-
-
-def test_a_replay_is_answered_with_its_record_and_the_photos_the_server_holds(leader, conn):
-    """Saved: 200 with the record's address and how many of the sent photos are stored; sent again with the same
-    key and content, the same answer and nothing new."""
-    checklist_id, items = card(conn)
-    shots, same_key = [photo(), photo()], key()
-
-    def send():
-        form = card_form(items, {0: {"photos": [upload(shots[0]), upload(shots[1])]}}, idempotency_key=same_key)
-        return post(leader, f"/checklists/{checklist_id}/inspections", form, headers=REPLAY)
-
-    first = send()
-    assert first.status_code == 200 and first.is_json
-    answer = first.get_json()
-    assert answer["saved"] and answer["photos"] == answer["sent"] == 2
-    assert re.fullmatch(r"/inspections/\d+\?saved=1", answer["location"])
-    before = evidence(conn, checklist_id)
-    assert send().get_json() == answer
-    assert evidence(conn, checklist_id) == before
-
-
-def test_a_replayed_report_leaves_no_saved_message_for_a_page_never_opened(leader, conn):
-    data = {"unit_id": unit_id(conn, "充装班"), "description": "随手拍：重放", "category": "thing",
-            "level": "general", "photos": upload()}
-    answer = post(leader, f"/enterprises/{ent_id(conn)}/hazards/new", data, headers=REPLAY)
-    assert answer.status_code == 200 and answer.get_json()["photos"] == 1
-    assert "隐患已上报" not in leader.get("/").get_data(as_text=True)
-
-
-def test_a_replay_without_a_session_gets_401_and_saves_nothing(client, conn):
-    checklist_id, items = card(conn)
-    before = evidence(conn, checklist_id)
-    client.refresh_token()
-    answer = post(client, f"/checklists/{checklist_id}/inspections", card_form(items), headers=REPLAY)
-    assert answer.status_code == 401 and answer.get_json() == {"signed_out": True}
-    assert client.get("/outbox/token", headers=REPLAY).status_code == 401
-    assert evidence(conn, checklist_id) == before
-
-
-def test_the_token_names_whose_session_it_is(leader, conn):
-    answer = leader.get("/outbox/token").get_json()
-    assert answer["user"] == str(uid(conn, "leader1")) and answer["token"]
-    assert "no-store" in leader.get("/outbox/token").headers["Cache-Control"]
 
 
 @pytest.fixture
@@ -117,7 +48,7 @@ def on_card(live_server, phone, conn):
     controlled(phone)
     phone.reload()
     phone.get_by_role("link", name=CARD).click()
-    expect(phone).to_have_url(re.compile(rf"/checklists/{card_id(conn)}/fill$"))
+    expect(phone).to_have_url(re.compile(rf"/checklists/{card(conn)[0]}/fill$"))
     phone.wait_for_load_state("load")
     return phone.url
 
@@ -126,7 +57,7 @@ def test_a_card_filled_offline_is_sent_once_with_its_photos_after_the_tab_was_cl
                                                                                      tmp_path):
     """离线准备 → offline → fill a card never opened before, one failed item and two photos → close the tab →
     reopen the app offline (the count says 1) → online: one inspection, one hazard, two photos, the count gone."""
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     context = phone.context
     sign_in(phone, live_server, "leader1")
@@ -168,7 +99,7 @@ def test_without_a_service_worker_in_wechat_the_outbox_still_keeps_and_sends(liv
                                   service_workers="block")
     try:
         page = context.new_page()
-        checklist_id = card_id(conn)
+        checklist_id = card(conn)[0]
         before = evidence(conn, checklist_id)
         sign_in(page, live_server, "leader1")
         expect(page.locator("[data-wechat-hint]")).to_contain_text("「···」→「在浏览器打开」")
@@ -206,7 +137,7 @@ def queue_one(phone, tmp_path, photos=1, description="钢瓶检漏记录缺页")
 ])
 def test_a_send_that_failed_once_is_retried_after_its_back_off_and_saved_once(on_card, phone, conn, tmp_path,
                                                                               fault, said):
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     failed = []
 
@@ -250,7 +181,7 @@ def lose_the_first_answer(app, path: str):
 
 def test_an_answer_lost_after_the_server_saved_is_confirmed_by_the_resend_not_saved_twice(app, on_card, phone, conn,
                                                                                           tmp_path):
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     lost = lose_the_first_answer(app, r"^/checklists/\d+/inspections$")
     queue_one(phone, tmp_path, photos=2)
@@ -263,7 +194,7 @@ def test_an_answer_lost_after_the_server_saved_is_confirmed_by_the_resend_not_sa
 
 
 def test_two_tabs_sending_the_outbox_at_the_same_moment_save_it_once(on_card, phone, conn, tmp_path, live_server):
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     context = phone.context
     context.set_offline(True)
@@ -292,14 +223,14 @@ def test_a_refused_item_stays_as_needing_attention_and_is_corrected_and_resent_w
     answered it is saved once, under the key it was made with."""
     from anbiao import checklists, library
 
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     phone.context.set_offline(True)
     queue_one(phone, tmp_path, photos=2)
     expect(phone.locator("[data-queued]")).to_be_visible()
     key = phone.evaluate("async () => (await window.anbiaoOutbox.list())[0].key")
-    card = conn.execute("SELECT * FROM checklists WHERE id = ?", (checklist_id,)).fetchone()
-    checklists.add_item(conn, dict(card), aspect=library.ASPECTS[0], content="新增：钢瓶防倒链完好")
+    changed = conn.execute("SELECT * FROM checklists WHERE id = ?", (checklist_id,)).fetchone()
+    checklists.add_item(conn, dict(changed), aspect=library.ASPECTS[0], content="新增：钢瓶防倒链完好")
 
     phone.context.set_offline(False)
     phone.goto(f"{live_server}/outbox")
@@ -332,7 +263,7 @@ def test_a_conflict_stays_visible_and_is_discarded_only_after_confirming(on_card
                                                                          live_server):
     """The server already holds other content under the item's key (409): 需处理 with its reason, until the person
     discards it and confirms; declining the confirmation keeps it."""
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     phone.context.set_offline(True)
     queue_one(phone, tmp_path)
     expect(phone.locator("[data-queued]")).to_be_visible()
@@ -359,7 +290,7 @@ def test_a_conflict_stays_visible_and_is_discarded_only_after_confirming(on_card
 
 def test_a_signed_out_session_keeps_every_item_and_sends_after_signing_in_again(on_card, phone, conn, tmp_path,
                                                                                 live_server):
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     phone.context.set_offline(True)
     queue_one(phone, tmp_path)
@@ -378,7 +309,7 @@ def test_a_signed_out_session_keeps_every_item_and_sends_after_signing_in_again(
 def test_items_belong_to_their_maker_on_a_shared_phone(on_card, phone, conn, tmp_path, live_server):
     """Signing out with an item unsent warns first; the next person never sees, sends or discards it; it is sent
     when its owner signs in again."""
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     card_posts = re.compile(r"/checklists/\d+/inspections$")
     phone.route(card_posts, lambda route: route.fulfill(status=503, body="维护中"))  # the server cannot save now
@@ -446,7 +377,7 @@ def test_a_rectification_made_offline_reaches_the_loop_with_its_photo_and_captur
 def test_background_sync_sends_the_outbox_with_no_page_of_the_app_open(on_card, phone, conn, tmp_path, live_server):
     """Where the browser has Background Sync, the service worker sends what waits even when no page of the app
     that could send it is open (only the offline page, which sends nothing)."""
-    checklist_id = card_id(conn)
+    checklist_id = card(conn)[0]
     before = evidence(conn, checklist_id)
     context = phone.context
     context.set_offline(True)

@@ -1,0 +1,454 @@
+"""The schema, step by step: `db.migrate` applies the steps a database has not had yet."""
+
+# Migrations only ever append: a released step is never edited, a fix is a new step.
+MIGRATIONS = [
+    """
+    CREATE TABLE grids (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        county TEXT NOT NULL DEFAULT '',
+        township TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE enterprises (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        credit_code TEXT NOT NULL UNIQUE,
+        industry TEXT NOT NULL,
+        size_class TEXT NOT NULL CHECK (size_class IN ('above_scale','medium','small_micro')),
+        grid_id INTEGER REFERENCES grids(id),
+        address TEXT NOT NULL DEFAULT '',
+        principal_name TEXT NOT NULL DEFAULT '',
+        principal_phone TEXT NOT NULL DEFAULT '',
+        safety_manager_name TEXT NOT NULL DEFAULT '',
+        safety_manager_phone TEXT NOT NULL DEFAULT '',
+        standard_status TEXT NOT NULL DEFAULT 'none'
+            CHECK (standard_status IN ('none','self_assessed','national','provincial','local')),
+        standard_grade INTEGER CHECK (standard_grade IN (1,2,3)),
+        benchmark_level TEXT NOT NULL DEFAULT 'none'
+            CHECK (benchmark_level IN ('none','township','county','city')),
+        showcase INTEGER NOT NULL DEFAULT 0,
+        star_rating INTEGER NOT NULL DEFAULT 0 CHECK (star_rating BETWEEN 0 AND 3),
+        notice_delivered_on TEXT,
+        commitment_signed_on TEXT,
+        shifts TEXT NOT NULL DEFAULT '08:00,20:00',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        parent_id INTEGER REFERENCES units(id),
+        kind TEXT NOT NULL CHECK (kind IN ('workshop','post')),
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        archived_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX units_enterprise ON units(enterprise_id);
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN
+            ('admin','supervisor','grid_worker','manager','workshop_head','team_leader')),
+        enterprise_id INTEGER REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        grid_id INTEGER REFERENCES grids(id),
+        scope_industry TEXT,
+        scope_county TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE library_docs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        code TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        industry TEXT,
+        tier TEXT,
+        frequency TEXT,
+        responsible TEXT,
+        on_failure TEXT,
+        source TEXT,
+        path TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        loaded_at TEXT NOT NULL,
+        UNIQUE (code, version)
+    );
+    CREATE TABLE library_items (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES library_docs(id),
+        position INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        aspect TEXT,
+        section TEXT,
+        name TEXT,
+        content TEXT NOT NULL,
+        method TEXT,
+        basis TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (doc_id, code)
+    );
+    CREATE TABLE checklists (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        tier TEXT NOT NULL CHECK (tier IN ('enterprise','workshop','post','grid','lookback')),
+        title TEXT NOT NULL,
+        library_doc_id INTEGER REFERENCES library_docs(id),
+        parent_id INTEGER REFERENCES checklists(id),
+        frequency TEXT NOT NULL
+            CHECK (frequency IN ('shift','daily','weekly','monthly','quarterly')),
+        responsible_title TEXT NOT NULL DEFAULT '',
+        responsible_user_id INTEGER REFERENCES users(id),
+        on_failure TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        archived_at TEXT
+    );
+    CREATE INDEX checklists_enterprise ON checklists(enterprise_id);
+    CREATE TABLE checklist_items (
+        id INTEGER PRIMARY KEY,
+        checklist_id INTEGER NOT NULL REFERENCES checklists(id),
+        position INTEGER NOT NULL,
+        aspect TEXT NOT NULL,
+        section TEXT,
+        content TEXT NOT NULL,
+        method TEXT,
+        basis TEXT,
+        library_item_id INTEGER REFERENCES library_items(id),
+        parent_item_id INTEGER REFERENCES checklist_items(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        removed_at TEXT
+    );
+    CREATE INDEX checklist_items_checklist ON checklist_items(checklist_id);
+    CREATE TABLE inspections (
+        id INTEGER PRIMARY KEY,
+        checklist_id INTEGER NOT NULL REFERENCES checklists(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        inspector_id INTEGER NOT NULL REFERENCES users(id),
+        submitted_at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        corrects_id INTEGER REFERENCES inspections(id),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX inspections_checklist ON inspections(checklist_id, submitted_at);
+    CREATE TABLE inspection_results (
+        id INTEGER PRIMARY KEY,
+        inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+        checklist_item_id INTEGER NOT NULL REFERENCES checklist_items(id),
+        position INTEGER NOT NULL,
+        aspect TEXT NOT NULL,
+        content TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('ok','hazard','na')),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX inspection_results_inspection ON inspection_results(inspection_id);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user_id INTEGER REFERENCES users(id),
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_entity ON audit_log(entity, entity_id);
+    """,
+]
+
+MIGRATIONS.append(
+    """
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        taken_at TEXT,
+        latitude REAL,
+        longitude REAL,
+        uploaded_by INTEGER REFERENCES users(id),
+        uploaded_at TEXT NOT NULL
+    );
+    CREATE TABLE hazards (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        inspection_id INTEGER REFERENCES inspections(id),
+        checklist_item_id INTEGER REFERENCES checklist_items(id),
+        source TEXT NOT NULL CHECK (source IN ('inspection','report','qr')),
+        description TEXT NOT NULL,
+        category TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('general','major')),
+        status TEXT NOT NULL CHECK (status IN ('reported','assigned','rectified','closed')),
+        reported_by INTEGER REFERENCES users(id),
+        reported_at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        owner_id INTEGER REFERENCES users(id),
+        measure TEXT,
+        money REAL,
+        deadline TEXT,
+        plan TEXT,
+        supervised INTEGER NOT NULL DEFAULT 0,
+        assigned_by INTEGER REFERENCES users(id),
+        assigned_at TEXT,
+        rectified_by INTEGER REFERENCES users(id),
+        rectified_at TEXT,
+        verified_by INTEGER REFERENCES users(id),
+        closed_at TEXT,
+        on_the_spot INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX hazards_enterprise ON hazards(enterprise_id, status);
+    CREATE INDEX hazards_owner ON hazards(owner_id, status);
+    CREATE TABLE hazard_events (
+        id INTEGER PRIMARY KEY,
+        hazard_id INTEGER NOT NULL REFERENCES hazards(id),
+        at TEXT NOT NULL,
+        user_id INTEGER REFERENCES users(id),
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX hazard_events_hazard ON hazard_events(hazard_id);
+    CREATE TABLE hazard_photos (
+        id INTEGER PRIMARY KEY,
+        hazard_id INTEGER NOT NULL REFERENCES hazards(id),
+        event_id INTEGER NOT NULL REFERENCES hazard_events(id),
+        photo_id INTEGER NOT NULL REFERENCES photos(id),
+        stage TEXT NOT NULL CHECK (stage IN ('before','after','verify'))
+    );
+    CREATE INDEX hazard_photos_hazard ON hazard_photos(hazard_id);
+    CREATE INDEX hazard_photos_photo ON hazard_photos(photo_id);
+    CREATE TABLE idempotency (
+        key TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER,
+        location TEXT,
+        body BLOB,
+        content_type TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (key, user_id)
+    );
+    """
+)
+
+MIGRATIONS.append(
+    """
+    UPDATE hazards SET supervised = 1 WHERE level = 'major' AND supervised = 0
+    """
+)
+
+# A random token per account, part of every session and remember-me cookie: changing it ends them all.
+MIGRATIONS.append(
+    """
+    ALTER TABLE users ADD COLUMN session_token TEXT NOT NULL DEFAULT '';
+    UPDATE users SET session_token = lower(hex(randomblob(16)));
+    """
+)
+
+# The audit log is read by enterprise, person, record kind and date (操作记录): each entry is stamped with
+# the enterprise of its record when written (scope.audit_enterprise), and every filter walks an index in
+# id order, so a page never sorts or scans the whole log. Users by enterprise count a unit tree's people.
+MIGRATIONS.append(
+    """
+    ALTER TABLE audit_log ADD COLUMN enterprise_id INTEGER REFERENCES enterprises(id);
+    UPDATE audit_log SET enterprise_id = CASE entity
+        WHEN 'enterprise' THEN entity_id
+        WHEN 'unit' THEN (SELECT enterprise_id FROM units WHERE id = audit_log.entity_id)
+        WHEN 'user' THEN (SELECT enterprise_id FROM users WHERE id = audit_log.entity_id)
+        WHEN 'checklist' THEN (SELECT enterprise_id FROM checklists WHERE id = audit_log.entity_id)
+        WHEN 'inspection' THEN (SELECT enterprise_id FROM inspections WHERE id = audit_log.entity_id)
+        WHEN 'hazard' THEN (SELECT enterprise_id FROM hazards WHERE id = audit_log.entity_id)
+    END;
+    CREATE INDEX audit_enterprise ON audit_log(enterprise_id);
+    CREATE INDEX audit_user ON audit_log(user_id);
+    CREATE INDEX audit_kind ON audit_log(entity);
+    CREATE INDEX audit_at ON audit_log(at);
+    CREATE INDEX users_enterprise ON users(enterprise_id)
+    """
+)
+
+# City scale: what is due and what is open, per enterprise, kept in one row (overview.refresh) instead of
+# being recomputed from every checklist on every page. Each checklist remembers its two latest
+# inspections; every change that moves an enterprise's numbers marks its row stale (valid_until = ''),
+# and time marks it stale at the next period boundary. The row copies the enterprise's name, industry,
+# grid and 达标 status under the same column names, so scope.enterprise_where applies to it as it is.
+MIGRATIONS.append(
+    """
+    ALTER TABLE checklists ADD COLUMN last_done_at TEXT;
+    ALTER TABLE checklists ADD COLUMN prior_done_at TEXT;
+    UPDATE checklists SET last_done_at = (
+        SELECT MAX(submitted_at) FROM inspections i WHERE i.checklist_id = checklists.id);
+    UPDATE checklists SET prior_done_at = (
+        SELECT MAX(submitted_at) FROM inspections i
+        WHERE i.checklist_id = checklists.id AND i.submitted_at < checklists.last_done_at)
+    WHERE last_done_at IS NOT NULL;
+    CREATE TABLE enterprise_overview (
+        id INTEGER PRIMARY KEY REFERENCES enterprises(id),
+        name TEXT NOT NULL,
+        industry TEXT NOT NULL,
+        grid_id INTEGER,
+        standard_status TEXT,
+        checklists INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        overdue INTEGER NOT NULL DEFAULT 0,
+        grid_done_at TEXT,
+        open_hazards INTEGER NOT NULL DEFAULT 0,
+        overdue_hazards INTEGER NOT NULL DEFAULT 0,
+        major_hazards INTEGER NOT NULL DEFAULT 0,
+        valid_until TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO enterprise_overview (id, name, industry, grid_id, standard_status)
+        SELECT id, name, industry, grid_id, standard_status FROM enterprises;
+    CREATE INDEX overview_stale ON enterprise_overview(valid_until);
+    CREATE INDEX overview_worst ON enterprise_overview(major_hazards, overdue_hazards, overdue, open_hazards, id);
+    CREATE INDEX overview_name ON enterprise_overview(name, id);
+    CREATE INDEX overview_grid ON enterprise_overview(grid_id, name);
+    CREATE INDEX overview_industry ON enterprise_overview(industry);
+    CREATE INDEX enterprises_grid ON enterprises(grid_id);
+    CREATE INDEX enterprises_industry ON enterprises(industry);
+    CREATE INDEX grids_county ON grids(county);
+    CREATE INDEX units_parent ON units(parent_id);
+    CREATE INDEX users_unit ON users(unit_id);
+    CREATE INDEX users_grid ON users(grid_id);
+    CREATE INDEX hazards_open ON hazards(level, status, deadline);
+    CREATE INDEX hazards_unit ON hazards(unit_id, status);
+    CREATE INDEX hazards_reporter ON hazards(reported_by, status);
+    CREATE INDEX checklists_unit ON checklists(unit_id);
+    CREATE INDEX checklists_responsible ON checklists(responsible_user_id);
+    CREATE TRIGGER overview_enterprise_new AFTER INSERT ON enterprises BEGIN
+        INSERT INTO enterprise_overview (id, name, industry, grid_id, standard_status)
+        VALUES (NEW.id, NEW.name, NEW.industry, NEW.grid_id, NEW.standard_status);
+    END;
+    CREATE TRIGGER overview_enterprise_changed AFTER UPDATE ON enterprises BEGIN
+        UPDATE enterprise_overview SET name = NEW.name, industry = NEW.industry, grid_id = NEW.grid_id,
+            standard_status = NEW.standard_status, valid_until = '' WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER overview_inspection AFTER INSERT ON inspections BEGIN
+        UPDATE checklists SET prior_done_at = last_done_at, last_done_at = NEW.submitted_at
+        WHERE id = NEW.checklist_id AND (last_done_at IS NULL OR last_done_at <= NEW.submitted_at);
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_checklist_new AFTER INSERT ON checklists BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_checklist_changed AFTER UPDATE OF archived_at, frequency, unit_id, tier ON checklists
+    BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_unit_changed AFTER UPDATE OF archived_at ON units BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_hazard_new AFTER INSERT ON hazards BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END;
+    CREATE TRIGGER overview_hazard_changed AFTER UPDATE OF status, level, deadline ON hazards BEGIN
+        UPDATE enterprise_overview SET valid_until = '' WHERE id = NEW.enterprise_id;
+    END
+    """
+)
+
+# An inspection's page lists the hazards it found.
+MIGRATIONS.append(
+    """
+    CREATE INDEX hazards_inspection ON hazards(inspection_id)
+    """
+)
+
+# The overview summed per grid and industry (the keys a supervisor's scope filters by), so a county's totals
+# read a few hundred rows instead of one per enterprise. Kept by overview.refresh for the grids it touches;
+# an enterprise moving grid or industry marks its old grid for recounting.
+MIGRATIONS.append(
+    """
+    CREATE TABLE area_overview (
+        grid_id INTEGER NOT NULL,
+        industry TEXT NOT NULL,
+        enterprises INTEGER NOT NULL, checklists INTEGER NOT NULL, done INTEGER NOT NULL, overdue INTEGER NOT NULL,
+        open_hazards INTEGER NOT NULL, overdue_hazards INTEGER NOT NULL, major_hazards INTEGER NOT NULL,
+        with_major INTEGER NOT NULL, with_late INTEGER NOT NULL, with_overdue INTEGER NOT NULL,
+        with_open INTEGER NOT NULL, standard_none INTEGER NOT NULL, standard_self_assessed INTEGER NOT NULL,
+        standard_national INTEGER NOT NULL, standard_provincial INTEGER NOT NULL, standard_local INTEGER NOT NULL,
+        PRIMARY KEY (grid_id, industry)
+    );
+    CREATE TABLE area_stale (grid_id INTEGER PRIMARY KEY);
+    INSERT INTO area_stale SELECT DISTINCT COALESCE(grid_id, 0) FROM enterprise_overview;
+    CREATE TRIGGER area_enterprise_moved AFTER UPDATE OF grid_id, industry ON enterprises BEGIN
+        INSERT OR IGNORE INTO area_stale VALUES (COALESCE(OLD.grid_id, 0));
+    END
+    """
+)
+
+# A hazard list and its export walk an enterprise's hazards newest first, page by page, without a sort.
+MIGRATIONS.append(
+    """
+    CREATE INDEX hazards_enterprise_newest ON hazards(enterprise_id, id)
+    """
+)
+
+# The 账号 page walks a county's million accounts by role then username (or name), a manager's staff the same way.
+MIGRATIONS.append(
+    """
+    CREATE INDEX users_role ON users(role, username);
+    CREATE INDEX users_role_name ON users(role, name, username);
+    CREATE INDEX users_enterprise_role ON users(enterprise_id, role, username)
+    """
+)
+
+# A record says which later record corrected it: the few corrections found by index, not by walking every
+# inspection (100,000 enterprises: the inspection page 650 ms → 2 ms).
+MIGRATIONS.append(
+    """
+    CREATE INDEX inspections_corrects ON inspections(corrects_id) WHERE corrects_id IS NOT NULL
+    """
+)
+
+# 六有 signs and the notices of 三级警示公告, each at a unit (or the whole enterprise), with the tokens printed on
+# their QR labels: a token lives as long as its sign; a reissued label gets a new one and the old still finds it.
+MIGRATIONS.append(
+    """
+    CREATE TABLE signs (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        kind TEXT NOT NULL,
+        sign_class TEXT,
+        title TEXT NOT NULL,
+        place TEXT,
+        equipment TEXT,
+        content TEXT,
+        risk TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'intact' CHECK (state IN ('intact','damaged','missing')),
+        checked_at TEXT,
+        checked_by INTEGER REFERENCES users(id),
+        retired_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX signs_unit ON signs(enterprise_id, unit_id);
+    CREATE TABLE sign_tokens (
+        token TEXT PRIMARY KEY,
+        sign_id INTEGER NOT NULL REFERENCES signs(id),
+        code TEXT NOT NULL UNIQUE,
+        issued_at TEXT NOT NULL,
+        issued_by INTEGER REFERENCES users(id),
+        replaced_at TEXT
+    );
+    CREATE INDEX sign_tokens_sign ON sign_tokens(sign_id)
+    """
+)
