@@ -31,8 +31,9 @@ serve: $(BIN)/.installed
 	ANBIAO_REFRESHER=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) app:app
 
 # Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI and the photo captions;
-# LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc poppler-utils zbar-tools
+# LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would; ffmpeg turns
+# a label's QR into the video Chromium's fake camera plays to the 扫一扫 page.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc poppler-utils zbar-tools ffmpeg
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

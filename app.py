@@ -55,6 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LOGIN_LIMIT=os.environ.get("ANBIAO_LOGIN_LIMIT", "5 per minute;30 per hour"),
         LOGIN_ADDRESS_LIMIT=os.environ.get("ANBIAO_LOGIN_ADDRESS_LIMIT", "60 per minute"),
+        # The public's reports from a sign's QR page: a person reports a few things, a script is stopped.
+        REPORT_ADDRESS_LIMIT=os.environ.get("ANBIAO_REPORT_ADDRESS_LIMIT", "5 per 10 minutes;20 per day"),
+        REPORT_SIGN_LIMIT=os.environ.get("ANBIAO_REPORT_SIGN_LIMIT", "30 per day"),
+        REPORT_LOOKUP_LIMIT=os.environ.get("ANBIAO_REPORT_LOOKUP_LIMIT", "30 per 10 minutes"),
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
         # The address QR labels print (https://…): labels stay on walls for years, so it is set once, not guessed.
         PUBLIC_URL=os.environ.get("ANBIAO_PUBLIC_URL"),

@@ -17,7 +17,8 @@ ACTIONS = {
     "adopt": "采用清单", "derive": "分解生成", "assign": "调整责任/频次", "add_item": "增加条目",
     "reword_item": "改写条目", "remove_item": "移除条目", "submit": "提交检查",
     "report": "上报隐患", "on_the_spot": "立行立改", "rectify": "提交整改", "verify_pass": "验收通过",
-    "verify_fail": "验收退回", "retire": "撤除", "reissue": "补发标签",
+    "verify_fail": "验收退回", "retire": "撤除", "reissue": "补发标签", "found_again": "再次发现",
+    "check": "现场检查", "confirm": "核实为隐患", "dismiss": "核实不属实",
 }
 # The same word means another thing on another record.
 ENTITY_ACTIONS = {("hazard", "assign"): "指派整改（四定）", ("enterprise", "create"): "建档"}
@@ -271,4 +272,11 @@ def _summary(entry: dict, units: dict, libraries: dict) -> str:
         return "" if action == "report" else _short(data.get("note"))  # a report's note is its description
     if kind == "grid":
         return data.get("name", "")
+    if kind == "sign":
+        if action == "check":
+            return f"现场状态：{data.get('state', '—')}" + ("，已列为隐患" if data.get("hazard_id") else "")
+        if action in ("confirm", "dismiss"):
+            reply = data.get("reply")
+            return f"扫码举报 {data.get('report', '')}" + (f"：{_short(reply)}" if reply else "")
+        return _short(data.get("title") or data.get("code") or "")
     return ""

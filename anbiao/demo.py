@@ -6,7 +6,19 @@ Only for `make run` on a new database and for tests; production start never call
 import random
 from datetime import UTC, timedelta
 
-from . import accounts, checklists, credit_code, due, enterprises, hazards, library, photos, signs, units
+from . import (
+    accounts,
+    checklists,
+    credit_code,
+    due,
+    enterprises,
+    hazards,
+    library,
+    photos,
+    public_reports,
+    signs,
+    units,
+)
 from .db import one, rows
 
 PASSWORD = "demo1234"
@@ -247,6 +259,10 @@ def _signs(db, ent_ids, people):
     for enterprise_id, unit, kind, fields in made:
         manager = people["manager1" if enterprise_id == gas else "manager2"]
         signs.create(db, enterprise_id, _unit_id(db, enterprise_id, unit) if unit else None, kind, fields, by=manager)
+    # A passer-by scanned the 禁止烟火 sign and reported what they saw: 待核实 for the manager and the grid worker.
+    sign = one(db, "SELECT * FROM signs WHERE title = '禁止烟火'")
+    public_reports.submit(db, sign, description="充装区门口的禁止烟火牌被货车刮掉了一半，字看不清", phone=None,
+                          pictures=[_picture("orange", 17, due.local_now())])
 
 
 def load(db, seed: int = 2024) -> None:

@@ -150,6 +150,12 @@ def below(db, user, now: datetime | None = None) -> list[dict]:
     return _statuses(db, rows(db, _CHECKLISTS + where + order, params), now)
 
 
+def of_unit(db, unit_id: int, now: datetime | None = None) -> list[dict]:
+    """The checklists kept at one unit (a post's cards, a workshop's 表册), with their status, most urgent first."""
+    found = _statuses(db, rows(db, _CHECKLISTS + "c.unit_id = ? ORDER BY c.id", [unit_id]), now or local_now())
+    return sorted(found, key=lambda c: (c["status"].state == "done", not c["status"].overdue, c["status"].deadline))
+
+
 def summary(items: list[dict]) -> dict:
     """Counts a head or manager reads at a glance."""
     return {

@@ -90,7 +90,7 @@ def _attach(db, hazard_id, event_id, prepared, stage, by) -> None:
 
 
 def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), place=None, inspection_id=None,
-           checklist_item_id=None) -> int:
+           checklist_item_id=None, kept_photos=()) -> int:
     """Record a checked hazard with its photos, in the caller's transaction; 立行立改 closes it at once."""
     place = place or {}
     stamp = now()
@@ -109,6 +109,9 @@ def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), 
     event = _event(db, hazard_id, by, "report", values["description"], place,
                    {"level": values["level"], "category": values["category"], "source": source})
     _attach(db, hazard_id, event, before, "before", by)
+    for photo_id in kept_photos:  # photos already stored (a public report's), now evidence of the hazard
+        db.execute("INSERT INTO hazard_photos (hazard_id, event_id, photo_id, stage) VALUES (?,?,?,'before')",
+                   (hazard_id, event, photo_id))
     if spot:
         event = _event(db, hazard_id, by, "on_the_spot", "立行立改", place)
         _attach(db, hazard_id, event, after, "after", by)
@@ -382,3 +385,9 @@ def for_person(db, user, units: set[int] | None) -> dict[str, list[dict]]:
         "overdue": [h for h in found if h["overdue"] and h["owner_id"] != user["id"]
                     and user["role"] not in ("team_leader", *scope.GOVERNMENT)],
     }
+
+
+def add_evidence(db, hazard, *, note, photos, by, place=None) -> None:
+    """The same hazard found again (a sign checked 破损 twice): new photos join it instead of a second hazard."""
+    event = _event(db, hazard["id"], by, "found_again", note, place)
+    _attach(db, hazard["id"], event, photos, "before", by)

@@ -452,3 +452,56 @@ MIGRATIONS.append(
     CREATE INDEX sign_tokens_sign ON sign_tokens(sign_id)
     """
 )
+
+# What happens at a sign: each on-the-spot check (a 破损/缺失 one tied to the hazard it became), each signed-in
+# scan as presence, and the public's reports from its QR page with the receipt the reporter looks them up by.
+MIGRATIONS.append(
+    """
+    CREATE TABLE sign_checks (
+        id INTEGER PRIMARY KEY,
+        sign_id INTEGER NOT NULL REFERENCES signs(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        state TEXT NOT NULL CHECK (state IN ('intact','damaged','missing')),
+        note TEXT NOT NULL DEFAULT '',
+        hazard_id INTEGER REFERENCES hazards(id),
+        checked_by INTEGER NOT NULL REFERENCES users(id),
+        checked_at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL
+    );
+    CREATE INDEX sign_checks_sign ON sign_checks(sign_id, id);
+    CREATE INDEX sign_checks_person ON sign_checks(checked_by, checked_at);
+    CREATE TABLE sign_presence (
+        id INTEGER PRIMARY KEY,
+        sign_id INTEGER NOT NULL REFERENCES signs(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        at TEXT NOT NULL,
+        client_time TEXT,
+        latitude REAL,
+        longitude REAL,
+        accuracy REAL
+    );
+    CREATE INDEX sign_presence_person ON sign_presence(user_id, enterprise_id, at);
+    CREATE TABLE public_reports (
+        id INTEGER PRIMARY KEY,
+        receipt TEXT NOT NULL UNIQUE,
+        sign_id INTEGER NOT NULL REFERENCES signs(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        description TEXT NOT NULL,
+        phone TEXT,
+        photo_id INTEGER REFERENCES photos(id),
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','confirmed','dismissed')),
+        reply TEXT,
+        hazard_id INTEGER REFERENCES hazards(id),
+        reviewed_by INTEGER REFERENCES users(id),
+        reviewed_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX public_reports_enterprise ON public_reports(enterprise_id, state);
+    CREATE INDEX public_reports_waiting ON public_reports(state, enterprise_id)
+    """
+)

@@ -3,23 +3,28 @@
 Each page is an address, a title and the heading it is listed under. Every one comes from the person's own
 lists (due, the hazard loop, their grid), which scope already confines, and each fill page is checked once
 more with scope: the list never names a page the person could not open. The phone fetches and keeps them
-(offline/prepare.js asks the service worker).
+(offline/prepare.js asks the service worker). The signs of the person's units (a grid worker: of the day's
+enterprises) are kept too, with the 扫一扫 page, so a label scanned in the app opens with no signal.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import checklists, due, hazards, overview, scope
+from . import checklists, due, hazards, overview, scope, signs
 
 GRID_DAY = 8  # enterprises a grid worker makes ready at once: they walk maybe 5–10 a day, not the whole grid
 HAZARD_PAGES = 10  # open hazards kept per enterprise of a grid worker's day; the enterprise's list names the rest
 BELOW_DUE = 20  # a manager's due registers and cards; more than a morning's walk, the rest waits for signal
 LOOP_PAGES = 30  # hazards of a person's to-do loop (四定, 整改, 验收), overdue first
 TITLE_CHARS = 40  # a hazard's description as a title: enough to tell two apart on a phone
+# Sign pages kept per list (the person's units, or one enterprise of a grid worker's day): a post or a workshop has
+# a handful, a whole enterprise may have hundreds of valve tags; the rest wait for signal and the heading says so.
+SIGN_PAGES = 30
 
-HOME, OUTBOX = "/", "/outbox"
+HOME, OUTBOX, SCAN = "/", "/outbox", "/scan"
 MINE, BELOW_HEAD, BELOW_MANAGER = "我的检查", "本车间岗位卡片", "车间表册与岗位卡片"
-LOOP, REPORT, ALWAYS = "待办隐患", "随手拍", "首页与待同步"
+LOOP, REPORT, ALWAYS = "待办隐患", "随手拍", "首页、扫一扫与待同步"
+SIGNS = "本单位标识（扫码可离线打开）"
 REPORT_TITLE = "随手拍 · 报告隐患"
 
 
@@ -46,10 +51,12 @@ def for_today(db, user, now: datetime | None = None, *, grace: int = 0) -> list[
     if role == "grid_worker":
         for ent in grid_day(db, user, now, grace=grace):
             pages += _visit(db, ent)
+            pages += _signs(db, ent["id"], None, f"标识：{ent['name']}")
     pages += _loop(db, user)
     if role in scope.ENTERPRISE_STAFF:
         pages.append(Page(_report_url(user["enterprise_id"]), REPORT_TITLE, REPORT))
-    pages += [Page(HOME, "待办（首页）", ALWAYS), Page(OUTBOX, "待同步", ALWAYS)]
+        pages += _signs(db, user["enterprise_id"], scope.unit_ids(db, user), SIGNS)
+    pages += [Page(HOME, "待办（首页）", ALWAYS), Page(SCAN, "扫一扫", ALWAYS), Page(OUTBOX, "待同步", ALWAYS)]
     return _once(pages)
 
 
@@ -101,6 +108,16 @@ def _visit(db, ent: dict) -> list[Page]:
     pages += [Page(f"/hazards/{h['id']}", _short(h["description"]), group) for h in found]
     pages.append(Page(_report_url(ent["id"]), REPORT_TITLE, group))
     return pages
+
+
+def _signs(db, enterprise_id: int, only: set[int] | None, group: str) -> list[Page]:
+    """The public pages of an enterprise's signs in use (of the units in `only` when given) as their current labels
+    address them, so a label scanned in the app opens from the phone; at most SIGN_PAGES, the heading says if more."""
+    found = signs.of_enterprise(db, enterprise_id, only)
+    if len(found) > SIGN_PAGES:
+        group = f"{group}（共 {len(found)} 个，先准备前 {SIGN_PAGES} 个）"
+    return [Page(signs.address("", s["token"]), _short(" · ".join(filter(None, (s["title"], s["place"])))), group)
+            for s in found[:SIGN_PAGES]]
 
 
 def _loop(db, user) -> list[Page]:

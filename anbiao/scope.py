@@ -327,7 +327,41 @@ def sees_sign(db, user, sign) -> bool:
     return sees_unit(db, user, sign["unit_id"])
 
 
+def holds_sign(db, user, sign) -> bool:
+    """Whether a signed-in person's scope holds a scanned sign: its enterprise and its unit."""
+    where, params = enterprise_where(user)
+    seen = one(db, f"SELECT 1 AS x FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id"
+                   f" WHERE e.id = ? AND ({where})", [sign["enterprise_id"], *params])
+    return bool(seen) and sees_sign(db, user, sign)
+
+
 def sign(db, user, sign_id) -> dict:
     """One sign the user sees inside the app, or 404 (anyone may still read its public notice by scanning it)."""
     found = one(db, "SELECT * FROM signs WHERE id = ?", (sign_id,))
     return _seen(db, user, found, bool(found) and sees_sign(db, user, found))
+
+
+def may_manage_signs(db, user, ent, unit_id=None) -> bool:
+    """Who records, edits, moves, retires and reissues signs: the manager anywhere in the enterprise, a workshop head
+    in their workshop and its posts, an admin."""
+    if user["role"] == "admin":
+        return True
+    if user["role"] == "manager":
+        return user["enterprise_id"] == ent["id"]
+    if user["role"] == "workshop_head":
+        return user["enterprise_id"] == ent["id"] and unit_id is not None and unit_id in unit_ids(db, user)
+    return False
+
+
+def may_check_sign(db, user, sign) -> bool:
+    """Who checks a sign on the spot (完好, 破损, 缺失): everyone who sees it and works on site; supervisors read."""
+    return user["role"] != "supervisor" and sees_sign(db, user, sign)
+
+
+def may_review_reports(db, user, ent) -> bool:
+    """Who confirms or dismisses the public's reports of an enterprise: its manager and its grid worker (and admins)."""
+    if user["role"] == "admin":
+        return True
+    if user["role"] == "manager":
+        return user["enterprise_id"] == ent["id"]
+    return user["role"] == "grid_worker" and user["grid_id"] == ent["grid_id"]

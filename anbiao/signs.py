@@ -52,7 +52,8 @@ def kinds(db) -> dict[str, dict]:
         extra = json.loads(item["extra"] or "{}")
         out[item["code"]] = {"name": item["name"], "content": item["content"], "levels": extra.get("levels", []),
                              "classed": bool(extra.get("classed")), "liuyou": bool(extra.get("liuyou")),
-                             "short": extra.get("short") or item["name"]}
+                             "short": extra.get("short") or item["name"],
+                             "hazard_category": extra.get("hazard_category", "thing")}
     return out
 
 
@@ -88,6 +89,19 @@ def _risk(fields: dict) -> str:
     return json.dumps(risk, ensure_ascii=False)
 
 
+def refuse_stray_risk(kind: str, risk: dict) -> None:
+    """Risk-card text given for another kind is refused rather than dropped: nothing typed is lost silently."""
+    given = [key for key, value in (risk or {}).items() if str(value or "").strip()]
+    if kind != "risk_card" and given:
+        named = "、".join(RISK_FIELDS[key] for key in given if key in RISK_FIELDS)
+        raise Refused(f"只有岗位安全风险告知卡填写{named}，请清空或把种类改为岗位安全风险告知卡", f"risk_{given[0]}")
+
+
+def _in_use(sign: dict) -> None:
+    if sign["retired_at"]:
+        raise Refused("该标识已撤除，不能再修改")
+
+
 def _placeable(db, kind: str, unit: dict | None) -> dict:
     """The kinds, once this one is known to stand at this unit's level; raises Refused."""
     known = kinds(db)
@@ -106,6 +120,7 @@ def _values(db, kind: str, unit: dict | None, fields: dict) -> dict:
     if sign_class is not None and (not known[kind]["classed"] or sign_class not in classes(db)):
         raise Refused("这种标识不分禁止、警告、指令、提示" if not known[kind]["classed"]
                       else "标志类别应为禁止、警告、指令或提示", "sign_class")
+    refuse_stray_risk(kind, fields.get("risk"))
     values = {name: _text(fields, name) for name in TEXT_FIELDS}
     values.update(kind=kind, sign_class=sign_class, risk=_risk(fields) if kind == "risk_card" else "{}")
     return values
@@ -152,6 +167,7 @@ def create(db, enterprise_id: int, unit_id, kind: str, fields: dict, by=None) ->
 
 def update(db, sign: dict, fields: dict, by=None) -> None:
     """New wording, class or risk card of a sign; its token stays."""
+    _in_use(sign)
     values = _values(db, sign["kind"], _unit_of(db, sign["enterprise_id"], sign["unit_id"]), fields)
     changed = {k: v for k, v in values.items() if sign.get(k) != v}
     if not changed:
@@ -164,6 +180,7 @@ def update(db, sign: dict, fields: dict, by=None) -> None:
 
 def move(db, sign: dict, unit_id, by=None) -> None:
     """To another unit of the same enterprise where its kind may stand; the printed token stays valid."""
+    _in_use(sign)
     _placeable(db, sign["kind"], _unit_of(db, sign["enterprise_id"], unit_id))
     with db.atomic():
         db.execute("UPDATE signs SET unit_id = ?, updated_at = ? WHERE id = ?", (unit_id, now(), sign["id"]))
@@ -181,6 +198,7 @@ def retire(db, sign: dict, by=None) -> None:
 
 def reissue(db, sign: dict, by=None) -> dict:
     """A new label for a damaged one: a new token and code; the old ones are marked replaced."""
+    _in_use(sign)
     with db.atomic():
         db.execute("UPDATE sign_tokens SET replaced_at = ? WHERE sign_id = ? AND replaced_at IS NULL",
                    (now(), sign["id"]))

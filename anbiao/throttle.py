@@ -1,4 +1,4 @@
-"""Sign-in throttling with the `limits` library, counted in a store every worker of the server shares."""
+"""Throttling of sign-in and of the public's reports with the `limits` library, in a store all workers share."""
 
 import os
 import sqlite3
@@ -121,11 +121,24 @@ def _address() -> str:
 def sign_in_allowed() -> bool:
     """Count one attempt; False once an address, or an address with one account name, is over its limit."""
     name = (request.form.get("username") or "").strip().lower()
-    checks = [(current_app.config["LOGIN_LIMIT"], f"login|{_address()}|{name}"),
-              (current_app.config["LOGIN_ADDRESS_LIMIT"], f"login|{_address()}")]
+    return _allowed([(current_app.config["LOGIN_LIMIT"], f"login|{_address()}|{name}"),
+                     (current_app.config["LOGIN_ADDRESS_LIMIT"], f"login|{_address()}")])
+
+
+def _allowed(checks) -> bool:
     # Hit every limit (no short-circuit), so each window counts every attempt.
-    results = [_window.hit(limit, key) for spec, key in checks for limit in parse_many(spec)]
-    return all(results)
+    return all([_window.hit(limit, key) for spec, key in checks for limit in parse_many(spec)])
+
+
+def report_allowed(sign_id: int) -> bool:
+    """Count one public report; False once its address, or the sign, is over its limit."""
+    return _allowed([(current_app.config["REPORT_ADDRESS_LIMIT"], f"report|{_address()}"),
+                     (current_app.config["REPORT_SIGN_LIMIT"], f"report-sign|{sign_id}")])
+
+
+def lookup_allowed() -> bool:
+    """Count one receipt lookup from an address: receipts cannot be tried one after another."""
+    return _allowed([(current_app.config["REPORT_LOOKUP_LIMIT"], f"receipt|{_address()}")])
 
 
 def reset() -> None:

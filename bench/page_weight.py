@@ -1,4 +1,5 @@
-"""What the sign-in page, a team leader's home and the fill page cost a phone on weak 4G, in real Chromium.
+"""What the sign-in page, a team leader's home, the fill page and a scanned sign's public notice (opened by anyone,
+mostly in WeChat) cost a phone on weak 4G, in real Chromium.
 
 Prints `<page> first load: <KB> KB (target ≤ 60)`: every byte over the wire (headers and compressed bodies, from
 the CDP Network domain) for an empty cache: HTML, CSS, JS and favicon. Then
@@ -83,15 +84,25 @@ def fill_url(request, base: str) -> str:
     return base + re.search(r'href="(/checklists/\d+/fill)"', home).group(1)
 
 
-def pages(browser, base: str):
+def scanned_sign(database: Path) -> str:
+    """The token on the label of the demo's 充装 risk card, the longest public notice."""
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id WHERE s.kind ="
+                            " 'risk_card' AND t.replaced_at IS NULL ORDER BY s.id").fetchone()[0]
+
+
+def pages(browser, base: str, database: Path):
     """(name, url, context) for each measured page, each in its own context with an empty cache; signed-in
     contexts already hold the session cookie."""
-    out = browser.new_context(**PHONE)
+    out, passer_by = browser.new_context(**PHONE), browser.new_context(**PHONE)
     home, fill = browser.new_context(**PHONE), browser.new_context(**PHONE)
     sign_in(home.request, base)
     sign_in(fill.request, base)
     return [("sign-in page", f"{base}/login", out), ("team leader home", f"{base}/", home),
-            ("fill page", fill_url(fill.request, base), fill)]
+            ("fill page", fill_url(fill.request, base), fill),
+            ("scanned sign", f"{base}/q/{scanned_sign(database)}", passer_by)]
 
 
 class Wire:
@@ -148,10 +159,11 @@ def open_page(context, url: str) -> Wire:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    with demo_server() as base, sync_playwright() as p:
+    database = []
+    with demo_server(database) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"])
         try:
-            for name, url, context in pages(browser, base):
+            for name, url, context in pages(browser, base, database[0]):
                 first = open_page(context, url)
                 total = sum(size for _, _, size in first.network())
                 parts = ", ".join(f"{Path(u.split('?')[0]).name or '/'} {size / 1024:.1f}"

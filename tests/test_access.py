@@ -36,11 +36,68 @@ offline.outbox               GET   -                    login 200   200   200   
 offline.token                GET   -                    login 200   200   200   200   200   200   200   200
 signs.scan                   GET   标识充装班           200   200   200   200   200   200   200   200   200
 signs.typed                  GET   -                    200   200   200   200   200   200   200   200   200
+scanner.page                 GET   -                    login 200   200   200   200   200   200   200   200
 signs.index                  GET   企业1                login 200   200   200   404   200   200   200   404
 signs.index                  GET   企业2                login 200   200   404   200   404   404   404   200
 signs.qr                     GET   标识号充装班/svg     login 200   200   200   404   200   200   200   404
 signs.qr                     GET   标识号全厂/png       login 200   200   200   404   200   404   404   404
 signs.qr                     GET   标识号车床班/svg     login 200   200   404   200   404   404   404   200
+signs.check                  GET   标识号充装班         405   405   405   405   405   405   405   405   405
+signs.check                  POST  标识号充装班         login 422   403   422   404   422   422   422   404
+signs.check                  POST  标识号全厂           login 422   403   422   404   422   404   404   404
+signs.check                  POST  标识号车床班         login 422   403   404   422   404   404   404   422
+signs.presence               GET   标识号充装班         405   405   405   405   405   405   405   405   405
+signs.presence               POST  标识号充装班         login -     -     -     404   -     -     -     404
+signs.presence               POST  标识号车床班         login -     -     404   -     404   404   404   -
+public_reports.new           GET   标识充装班           200   200   200   200   200   200   200   200   200
+public_reports.new           POST  标识充装班           422   422   422   422   422   422   422   422   422
+public_reports.receipt       GET   -                    200   200   200   200   200   200   200   200   200
+public_reports.index         GET   企业1                login 200   403   200   404   200   403   403   404
+public_reports.index         GET   企业2                login 200   403   404   200   404   404   404   200
+public_reports.confirm       GET   举报1                405   405   405   405   405   405   405   405   405
+public_reports.confirm       POST  举报1                login 422   403   422   404   422   403   403   404
+public_reports.dismiss       GET   举报1                405   405   405   405   405   405   405   405   405
+public_reports.dismiss       POST  举报1                login 422   403   422   404   422   403   403   404
+public_reports.photo         GET   举报1/thumb          login 200   403   200   404   200   403   403   404
+sign_print.sheet             GET   企业1                login 200   200   200   404   200   200   200   404
+sign_print.sheet             GET   企业2                login 200   200   404   200   404   404   404   200
+sign_print.label             GET   标识号充装班         login 200   200   200   404   200   200   200   404
+sign_print.label             GET   标识号全厂           login 200   200   200   404   200   404   404   404
+sign_print.label             GET   标识号车床班         login 200   200   404   200   404   404   404   200
+sign_print.poster            GET   标识号充装班         login 200   200   200   404   200   200   200   404
+sign_print.poster            GET   标识号全厂           login 200   200   200   404   200   404   404   404
+sign_print.poster            GET   标识号车床班         login 200   200   404   200   404   404   404   200
+sign_print.label_png         GET   标识号充装班         login 200   200   200   404   200   200   200   404
+sign_print.label_png         GET   标识号全厂           login 200   200   200   404   200   404   404   404
+sign_print.label_png         GET   标识号车床班         login 200   200   404   200   404   404   404   200
+sign_forms.new               GET   企业1                login 200   403   403   404   200   200   403   404
+sign_forms.new               GET   企业2                login 200   403   404   403   404   404   404   200
+sign_forms.new               POST  企业1                login 422   403   403   404   422   422   403   404
+sign_forms.new               POST  企业2                login 422   403   404   403   404   404   404   422
+sign_forms.import_sheet      GET   企业1                login 200   403   403   404   200   200   403   404
+sign_forms.import_sheet      GET   企业2                login 200   403   404   403   404   404   404   200
+sign_forms.import_sheet      POST  企业1                login 422   403   403   404   422   422   403   404
+sign_forms.import_sheet      POST  企业2                login 422   403   404   403   404   404   404   422
+sign_forms.template          GET   企业1                login 200   403   403   404   200   200   403   404
+sign_forms.template          GET   企业2                login 200   403   404   403   404   404   404   200
+sign_forms.edit              GET   标识号充装班         login 200   403   403   404   200   200   403   404
+sign_forms.edit              GET   标识号全厂           login 200   403   403   404   200   404   404   404
+sign_forms.edit              GET   标识号车床班         login 200   403   404   403   404   404   404   200
+sign_forms.edit              POST  标识号充装班         login 422   403   403   404   422   422   403   404
+sign_forms.edit              POST  标识号全厂           login 422   403   403   404   422   404   404   404
+sign_forms.edit              POST  标识号车床班         login 422   403   404   403   404   404   404   422
+sign_forms.move              GET   标识号充装班         405   405   405   405   405   405   405   405   405
+sign_forms.move              POST  标识号充装班         login 422   403   403   404   422   422   403   404
+sign_forms.move              POST  标识号全厂           login 422   403   403   404   422   404   404   404
+sign_forms.move              POST  标识号车床班         login 422   403   404   403   404   404   404   422
+sign_forms.retire            GET   标识号充装班         405   405   405   405   405   405   405   405   405
+sign_forms.retire            POST  标识号充装班         login 422   403   403   404   422   422   403   404
+sign_forms.retire            POST  标识号全厂           login 422   403   403   404   422   404   404   404
+sign_forms.retire            POST  标识号车床班         login 422   403   404   403   404   404   404   422
+sign_forms.reissue           GET   标识号充装班         405   405   405   405   405   405   405   405   405
+sign_forms.reissue           POST  标识号充装班         login 422   403   403   404   422   422   403   404
+sign_forms.reissue           POST  标识号全厂           login 422   403   403   404   422   404   404   404
+sign_forms.reissue           POST  标识号车床班         login 422   403   404   403   404   404   404   422
 prepare.today                GET   -                    405   405   405   405   405   405   405   405   405
 prepare.today                POST  -                    login 200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
@@ -251,6 +308,7 @@ def lookup(conn) -> dict:
     ids["标识充装班"] = ("token", first(
         "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
         " WHERE s.unit_id = ? AND t.replaced_at IS NULL ORDER BY s.id", (ids["充装班"][1],)))
+    ids["举报1"] = ("report_id", first("SELECT id FROM public_reports ORDER BY id"))
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
     for key, industry in (("检查库燃气卡片", "城镇燃气"), ("检查库工贸卡片", "工贸")):

@@ -56,6 +56,12 @@ def needed(html: str) -> list[str]:
     if re.search(r"<button\b[^>]*\sdata-busy=", html):
         kinds.append("busy")
     own = ["offline/prepare.js"] if re.search(r"\sdata-prepare(?=[\s>])", html) else []  # the home page's 离线准备
+    if re.search(r"\sdata-scanner(?=[\s>])", html):  # 扫一扫: only the scanner loads the QR decoder
+        own += ["vendor/jsqr-1.4.0.min.js", "scan.js"]
+    if re.search(r"<form\b[^>]*\sdata-presence\b", html):  # a signed-in scan of a sign sends its presence
+        own.append("presence.js")
+    if re.search(r"<button\b[^>]*\sdata-print\b", html):  # the A4 sign labels and posters
+        own.append("print.js")
     always = SIGNED_IN if "data-user=" in html else ALWAYS
     return [*always, *(name for kind in BUNDLES if kind in kinds for name in BUNDLES[kind]), *own]
 

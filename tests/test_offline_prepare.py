@@ -120,10 +120,64 @@ def test_enterprise_staff_get_their_enterprises_report_form_and_the_supervisor_n
     assert not [u for u in urls(prepare.for_today(conn, person(conn, "supervisor"))) if u.endswith("/new")]
 
 
-def test_everyone_gets_the_home_page_and_the_outbox_each_address_once(conn):
+def test_everyone_gets_the_home_page_the_scanner_and_the_outbox_each_address_once(conn):
     for username in ROLES:
         found = urls(prepare.for_today(conn, person(conn, username)))
-        assert {prepare.HOME, prepare.OUTBOX} <= set(found) and len(found) == len(set(found)), username
+        assert {prepare.HOME, prepare.SCAN, prepare.OUTBOX} <= set(found) and len(found) == len(set(found)), username
+
+
+def sign_pages(conn, *units, enterprise=None):
+    """The addresses of the labels in use of the signs at these units (None: the whole enterprise), or of all the
+    signs of an enterprise."""
+    sql = ("SELECT t.token FROM signs s JOIN sign_tokens t ON t.sign_id = s.id AND t.replaced_at IS NULL"
+           " LEFT JOIN units u ON u.id = s.unit_id WHERE s.retired_at IS NULL AND ")
+    if enterprise:
+        found = conn.execute(sql + "s.enterprise_id = ?", (enterprise,)).fetchall()
+    else:
+        found = [r for unit in units for r in conn.execute(sql + "u.name IS ?", (unit,)).fetchall()]
+    return {f"/q/{r[0]}" for r in found}
+
+
+def listed_signs(pages, group=None):
+    return {url for url in urls(pages, group) if url.startswith("/q/")}
+
+
+def test_staff_get_the_signs_of_their_own_units_so_a_scan_opens_them_offline(conn):
+    """A team leader their post's, a workshop head their workshop's and its posts', a manager the whole
+    enterprise's; never another unit's or another enterprise's."""
+    for username, want in (("leader1", sign_pages(conn, "充装班")),
+                           ("head1", sign_pages(conn, "储配站", "充装班", "运行班")),
+                           ("manager1", sign_pages(conn, enterprise=1)),
+                           ("manager2", sign_pages(conn, enterprise=2))):
+        pages = prepare.for_today(conn, person(conn, username))
+        assert want and listed_signs(pages, prepare.SIGNS) == want == listed_signs(pages), username
+    assert sign_pages(conn, None) & sign_pages(conn, enterprise=1)  # the gate's board is the manager's alone
+    assert not listed_signs(prepare.for_today(conn, person(conn, "head1"))) & sign_pages(conn, None)
+
+
+def test_a_grid_worker_gets_the_signs_of_each_enterprise_of_the_day(conn):
+    pages = prepare.for_today(conn, person(conn, "grid1"), due.local_now() + A_MONTH_ON)
+    assert listed_signs(pages, "标识：泉州市安泰燃气有限公司") == sign_pages(conn, enterprise=1)
+    assert not listed_signs(pages) & sign_pages(conn, enterprise=2)
+    assert not listed_signs(prepare.for_today(conn, person(conn, "supervisor")))
+
+
+def test_a_reissued_label_is_kept_under_its_new_address_and_a_retired_sign_not_at_all(conn):
+    from anbiao import signs
+
+    card, warning = (conn.execute("SELECT s.id FROM signs s JOIN units u ON u.id = s.unit_id WHERE u.name = '充装班'"
+                                  " AND s.kind = ?", (kind,)).fetchone()[0] for kind in ("risk_card", "post_warning"))
+    old = signs.current(conn, card)["token"]
+    new = signs.reissue(conn, signs.get(conn, card))["token"]
+    signs.retire(conn, signs.get(conn, warning))
+    assert listed_signs(prepare.for_today(conn, person(conn, "leader1"))) == {f"/q/{new}"} != {f"/q/{old}"}
+
+
+def test_the_signs_kept_are_capped_and_the_heading_says_how_many_wait(conn, monkeypatch):
+    monkeypatch.setattr(prepare, "SIGN_PAGES", 2)
+    pages = [p for p in prepare.for_today(conn, person(conn, "manager1")) if p.url.startswith("/q/")]
+    assert len(pages) == 2 and {p.group for p in pages} == {
+        f"{prepare.SIGNS}（共 {len(sign_pages(conn, enterprise=1))} 个，先准备前 2 个）"}
 
 
 # ---- the answer over HTTP ----

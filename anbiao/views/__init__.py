@@ -12,6 +12,10 @@ from . import (
     offline,
     people,
     prepare,
+    public_reports,
+    scanner,
+    sign_forms,
+    sign_print,
     signs,
     units,
 )
@@ -20,5 +24,6 @@ from . import (
 def register(app) -> None:
     """Attach every blueprint."""
     for module in (auth, home, enterprises, units, checklists, inspections, hazards, library, people, audit,
-                   offline, prepare, signs):
+                   offline, prepare, signs, public_reports, scanner, sign_print,
+                   sign_forms):
         app.register_blueprint(module.bp)

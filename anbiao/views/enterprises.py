@@ -3,7 +3,21 @@
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, enterprises, grids, hazards, importer, library, overview, scope, signs, units
+from .. import (
+    audit,
+    checklists,
+    db,
+    enterprises,
+    grids,
+    hazards,
+    importer,
+    library,
+    overview,
+    public_reports,
+    scope,
+    signs,
+    units,
+)
 from ..web import done
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -77,6 +91,8 @@ def show(enterprise_id):
         # 六有 at a glance for those who see the whole enterprise; a leader or head sees their own signs' list.
         liuyou=signs.coverage(conn, enterprise_id) if only is None else None,
         sign_kinds=signs.kinds(conn), sign_states=signs.STATES,
+        waiting_reports=len(public_reports.of_enterprise(conn, enterprise_id))
+        if scope.may_review_reports(conn, current_user, ent) else None,
     )
 
 

@@ -65,7 +65,8 @@ def report(enterprise_id):
             return redirect(target)
     return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems,
                            reasons=reasons, categories=hazards.categories(conn), levels=hazards.LEVELS,
-                           form=request.form), (422 if problems else 200)
+                           # A link may fill the unit and description in (在此上报 from a scanned sign).
+                           form=request.form if request.method == "POST" else request.args), (422 if problems else 200)
 
 
 @bp.get("/hazards/<int:hazard_id>")
@@ -224,6 +225,11 @@ def photo(photo_hash, size):
                         " WHERE p.hash = ?", (photo_hash,))
     if not any(scope.sees_hazard(conn, current_user, hazards.get(conn, o["hazard_id"])) for o in owners):
         abort(404)
+    return send_photo(photo_hash, size)
+
+
+def send_photo(photo_hash, size):
+    """A stored photo's served copy, once the caller has checked who may see it."""
     key = photos.key(photo_hash, size)
     if not storage.exists(key):
         abort(404)

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import db, due, enterprises, hazards, overview, scope
+from .. import db, due, enterprises, hazards, overview, public_reports, scope
 
 bp = Blueprint("home", __name__)
 WORST_SHOWN = 10  # enterprises a supervisor sees on the home page; the rest are a tap away
@@ -23,6 +23,8 @@ def index():
     if role in ("workshop_head", "manager"):
         context["below"] = due.below(conn, user, now)
         context["below_summary"] = due.summary(context["below"])
+    if role in ("manager", "grid_worker", "admin"):
+        context["reports"] = public_reports.pending_by_enterprise(conn, *scope.enterprise_where(user))
     if role in scope.GOVERNMENT:
         where, params = scope.enterprise_where(user)
         overview.refresh(conn, now, grace=current_app.config["OVERVIEW_GRACE"])

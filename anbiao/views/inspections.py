@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, hazards, idempotency, inspections, scope, units
+from .. import checklists, db, hazards, idempotency, inspections, scope, sign_checks, signs, units
 from ..photos import PhotoError, from_request
 from ..web import place_from
 
@@ -25,6 +25,7 @@ def _page(conn, checklist, problems=(), previous=None, status=200, reasons=None)
         unit_label=units.label(conn, checklist["unit_id"]), categories=hazards.categories(conn),
         levels=hazards.LEVELS, problems=problems, reasons=reasons or {}, previous=previous, form=request.form,
         corrects=request.values.get("corrects", type=int),
+        walk=sign_checks.round_of(conn, checklist, current_user["id"]), SIGN_STATES=signs.STATES,
     ), status
 
 
@@ -103,7 +104,8 @@ def show(inspection_id):
                            saved=request.args.get("saved") == "1",
                            failed=sum(r["result"] == "hazard" for r in results),
                            RESULTS=inspections.RESULTS, unit_label=units.label(conn, checklist["unit_id"]),
-                           may_fill=scope.may_fill(conn, current_user, checklist))
+                           may_fill=scope.may_fill(conn, current_user, checklist),
+                           presence=sign_checks.of_inspection(conn, found), SIGN_STATES=signs.STATES)
 
 
 @bp.post("/enterprises/<int:enterprise_id>/grid-inspection")

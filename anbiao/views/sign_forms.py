@@ -1,0 +1,217 @@
+"""Recording and keeping signs: 新增标识, 编辑, 调整位置, 撤除, 补发标签, and 批量导入 from an xlsx sheet."""
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from .. import db, idempotency, scope, sign_import, signs, units
+
+bp = Blueprint("sign_forms", __name__)
+
+
+def _choices(conn, ent) -> list[dict]:
+    """The places this person may set signs at, as the unit tree reads: the whole enterprise, workshops, posts."""
+    only = scope.unit_ids(conn, current_user)
+    found = [{"id": None, "label": units.label(conn, None), "level": "enterprise"}] if only is None else []
+    for workshop in units.tree(conn, ent["id"], only):
+        found.append({"id": workshop["id"], "label": workshop["name"], "level": "workshop"})
+        found += [{"id": post["id"], "label": f"{workshop['name']} / {post['name']}", "level": "post"}
+                  for post in workshop["posts"]]
+    return [c for c in found if scope.may_manage_signs(conn, current_user, ent, c["id"])]
+
+
+def _place(raw, choices, missing="请选择标识所在的位置") -> int | None:
+    """The chosen place ('' is the whole enterprise), one of `choices`; raises Refused."""
+    if raw is None:
+        raise signs.Refused(missing, "unit_id")
+    unit_id = int(raw) if raw.isdigit() else None
+    if (raw and unit_id is None) or unit_id not in {c["id"] for c in choices}:
+        raise signs.Refused("请选择你管理的车间或岗位", "unit_id")
+    return unit_id
+
+
+def _fields(form) -> dict:
+    """A sign's wording as signs.create and signs.update take it."""
+    return {**{name: form.get(name) for name in signs.TEXT_FIELDS}, "sign_class": form.get("sign_class") or None,
+            "risk": {key: form.get(f"risk_{key}") for key in signs.RISK_FIELDS}}
+
+
+def _typed(sign) -> dict:
+    """A saved sign as its form shows it."""
+    risk = json.loads(sign["risk"] or "{}")
+    return {**{name: sign[name] or "" for name in signs.TEXT_FIELDS}, "sign_class": sign["sign_class"] or "",
+            **{f"risk_{key}": risk.get(key, "") for key in signs.RISK_FIELDS}}
+
+
+def _code(code: str) -> str:
+    """A label's code as printed: ABCD-EFGH."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _refusal(exc) -> dict:
+    """The page's words for a refusal (none when `exc` is None): at the top, and beside its field if it names one."""
+    if exc is None:
+        return {"problems": [], "reasons": {}}
+    return {"problems": [str(exc)], "reasons": {exc.field: [str(exc)]} if exc.field else {}}
+
+
+def _page(conn, ent, form, sign=None, posted="sign", refused=None):
+    """The form page (新增 when no sign, else 编辑 with its other actions); 422 with the reasons when refused, shown
+    in the form that was `posted` (sign, move, reissue, retire)."""
+    return render_template(
+        "signs/form.html", ent=ent, sign=sign, form=form, posted=posted, choices=_choices(conn, ent),
+        kinds=signs.kinds(conn), classes=signs.classes(conn), LEVELS=signs.LEVELS, RISK_FIELDS=signs.RISK_FIELDS,
+        label=signs.current(conn, sign["id"]) if sign else None, code=_code,
+        where=units.label(conn, sign["unit_id"]) if sign else None, **_refusal(refused),
+    ), (422 if refused else 200)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/signs/new", methods=["GET", "POST"])
+@login_required
+def new(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    choices = _choices(conn, ent)
+    scope.require(bool(choices))
+    if request.method == "GET":
+        return _page(conn, ent, request.args)  # ?kind= and ?unit_id= preselect
+    form = request.form
+    try:
+        unit_id = _place(form.get("unit_id"), choices)
+        fields = _fields(form)
+        with conn.atomic():
+            idempotency.claim(conn)
+            sign_id = signs.create(conn, enterprise_id, unit_id, form.get("kind") or "", fields, by=current_user["id"])
+            target = url_for("signs.index", enterprise_id=enterprise_id)
+            idempotency.settle(conn, 302, target)
+    except signs.Refused as exc:
+        return _page(conn, ent, form, refused=exc)
+    sign = signs.get(conn, sign_id)
+    flash(f"已登记“{sign['title']}”，标签编号 {_code(signs.current(conn, sign_id)['code'])}", "ok")
+    return redirect(target)
+
+
+def _managed(conn, sign_id) -> tuple[dict, dict]:
+    """A sign this person sees (else 404) and may manage (else 403), with its enterprise."""
+    sign = scope.sign(conn, current_user, sign_id)
+    ent = scope.enterprise(conn, current_user, sign["enterprise_id"])
+    scope.require(scope.may_manage_signs(conn, current_user, ent, sign["unit_id"]))
+    return sign, ent
+
+
+def _change(sign_id, posted, action, message, to_list=False):
+    """One change to a sign in use: its key and its writes in one transaction, then on to the sign's edit page (or
+    the enterprise's list); a refusal comes back on the edit page, beside the form that was sent."""
+    conn = db.get()
+    sign, ent = _managed(conn, sign_id)
+    target = (url_for("signs.index", enterprise_id=ent["id"]) if to_list
+              else url_for("sign_forms.edit", sign_id=sign_id))
+    try:
+        with conn.atomic():
+            idempotency.claim(conn)
+            done = action(conn, sign, ent)
+            idempotency.settle(conn, 302, target)
+    except signs.Refused as exc:
+        return _page(conn, ent, request.form if posted == "sign" else _typed(sign), sign, posted, exc)
+    flash(message(conn, sign, done), "ok")
+    return redirect(target)
+
+
+@bp.route("/signs/<int:sign_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(sign_id):
+    if request.method == "GET":
+        conn = db.get()
+        sign, ent = _managed(conn, sign_id)
+        return _page(conn, ent, _typed(sign), sign)
+    return _change(sign_id, "sign",
+                   lambda conn, sign, _: signs.update(conn, sign, _fields(request.form), by=current_user["id"]),
+                   lambda conn, sign, _: f"已保存“{signs.get(conn, sign['id'])['title']}”；标签不变，不用重新打印",
+                   to_list=True)
+
+
+@bp.post("/signs/<int:sign_id>/move")
+@login_required
+def move(sign_id):
+    def action(conn, sign, ent):
+        unit_id = _place(request.form.get("unit_id"), _choices(conn, ent), "请选择新的位置")
+        if unit_id == sign["unit_id"]:
+            raise signs.Refused(f"标识已在“{units.label(conn, unit_id)}”，请选择新的位置", "unit_id")
+        signs.move(conn, sign, unit_id, by=current_user["id"])
+        return units.label(conn, unit_id)
+
+    return _change(sign_id, "move", action, lambda conn, sign, where: f"已调整到“{where}”；标签不变，不用重新打印")
+
+
+def _confirmed(what: str) -> None:
+    """The second step of a change that cannot be taken back: the page's 确认 button sends confirm=1."""
+    if request.form.get("confirm") != "1":
+        raise signs.Refused(f"请展开“{what}”，看清说明后点确认")
+
+
+@bp.post("/signs/<int:sign_id>/retire")
+@login_required
+def retire(sign_id):
+    def action(conn, sign, _):
+        _confirmed("撤除")
+        signs.retire(conn, sign, by=current_user["id"])
+
+    return _change(sign_id, "retire", action,
+                   lambda conn, sign, _: f"已撤除“{sign['title']}”；扫它的标签会显示“该标识已撤除”", to_list=True)
+
+
+@bp.post("/signs/<int:sign_id>/reissue")
+@login_required
+def reissue(sign_id):
+    def action(conn, sign, _):
+        _confirmed("补发标签")
+        return signs.reissue(conn, sign, by=current_user["id"])
+
+    return _change(sign_id, "reissue", action, lambda conn, sign, token: (
+        f"已补发新标签，新编号 {_code(token['code'])}。请打印新标签到现场换贴；旧标签扫码会显示“已更换”"))
+
+
+def _allowed(conn, ent):
+    """Where this person may set signs, as the importer asks it: scope decides."""
+    return lambda unit_id: scope.may_manage_signs(conn, current_user, ent, unit_id)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/signs/import", methods=["GET", "POST"])
+@login_required
+def import_sheet(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    scope.require(bool(_choices(conn, ent)))
+    problems = []
+    if request.method == "POST":
+        upload = request.files.get("sheet")
+        try:
+            if not upload or not upload.filename:
+                raise sign_import.Rejected([(None, "请选择要导入的 xlsx 文件")])
+            # The sheet is read and checked before the transaction, so no other write waits on parsing it.
+            checked = sign_import.check(conn, enterprise_id, sign_import.read(upload.filename, upload.read()),
+                                        _allowed(conn, ent))
+            with conn.atomic():
+                idempotency.claim(conn)
+                count = sign_import.save(conn, enterprise_id, checked, current_user["id"])
+                target = url_for("signs.index", enterprise_id=enterprise_id)
+                idempotency.settle(conn, 302, target)
+        except sign_import.Rejected as exc:
+            problems = exc.problems
+        else:
+            flash(f"已导入 {count} 个标识，每个都有了自己的标签编号", "ok")
+            return redirect(target)
+    return render_template("signs/import.html", ent=ent, problems=problems, columns=sign_import.COLUMNS,
+                           required=sign_import.REQUIRED, MAX_ROWS=sign_import.MAX_ROWS), (422 if problems else 200)
+
+
+@bp.get("/enterprises/<int:enterprise_id>/signs/template.xlsx")
+@login_required
+def template(enterprise_id):
+    conn = db.get()
+    ent = scope.enterprise(conn, current_user, enterprise_id)
+    scope.require(bool(_choices(conn, ent)))
+    return send_file(sign_import.template(conn, enterprise_id, _allowed(conn, ent)), as_attachment=True,
+                     download_name="标识导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
