@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request, send_from_directory, session
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from anbiao import accounts, assets, cli, db, idempotency, overview, storage, throttle
 from anbiao.views import register
@@ -62,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
         # The address QR labels print (https://…): labels stay on walls for years, so it is set once, not guessed.
         PUBLIC_URL=os.environ.get("ANBIAO_PUBLIC_URL"),
+        # How many reverse proxies (nginx…) stand in front: their X-Forwarded-For then names the phone, so the
+        # limits per address count each phone, not the proxy. 0 when gunicorn faces the phones itself.
+        PROXIES=int(os.environ.get("ANBIAO_PROXIES", "0")),
         # Seconds a page lets a period boundary pass before it refreshes the overview itself (a background
         # refresher, when running, does it at the boundary; see overview.refresh).
         OVERVIEW_GRACE=120 if os.environ.get("ANBIAO_REFRESHER") == "1" else 0,
@@ -79,6 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
         "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
         "application/manifest+json", "image/svg+xml", "text/plain"])
     Compress(app)
+    if app.config["PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"],
+                                x_host=app.config["PROXIES"])
     assets.init_app(app, {"offline": ROOT / "offline"})
     csrf.init_app(app)
     # Sign-in counts live beside the database, so every worker of this server shares them.

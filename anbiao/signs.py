@@ -212,10 +212,11 @@ def get(db, sign_id: int) -> dict | None:
 
 
 def of_enterprise(db, enterprise_id: int, only: set[int] | None = None) -> list[dict]:
-    """An enterprise's signs in use (of the units in `only` when given), with their current label's token."""
-    found = rows(db, "SELECT s.*, t.token, t.code FROM signs s JOIN sign_tokens t ON t.sign_id = s.id"
-                     " AND t.replaced_at IS NULL WHERE s.enterprise_id = ? AND s.retired_at IS NULL"
-                     " ORDER BY s.id", (enterprise_id,))
+    """An enterprise's signs in use (of the units in `only` when given), with their current label's token and who
+    checked them last."""
+    found = rows(db, "SELECT s.*, t.token, t.code, u.name AS checked_by_name FROM signs s JOIN sign_tokens t"
+                     " ON t.sign_id = s.id AND t.replaced_at IS NULL LEFT JOIN users u ON u.id = s.checked_by"
+                     " WHERE s.enterprise_id = ? AND s.retired_at IS NULL ORDER BY s.id", (enterprise_id,))
     return [s for s in found if only is None or s["unit_id"] in only]
 
 

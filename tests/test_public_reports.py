@@ -159,3 +159,23 @@ def test_nobody_else_reviews_reports(signed_in, conn, sent, who, status):
     response = post(person, f"/reports/{sent['id']}/confirm", {"category": "human", "level": "general"})
     assert response.status_code == status
     assert conn.execute("SELECT state FROM public_reports WHERE id = ?", (sent["id"],)).fetchone()[0] == "pending"
+
+
+def test_behind_a_proxy_each_phone_has_its_own_limit_not_the_proxys_address(db_path, conn):
+    """With ANBIAO_PROXIES=1 (nginx in front), X-Forwarded-For names the phone: one busy phone does not stop others."""
+    from app import create_app
+
+    from .conftest import Client
+
+    _, token = demo_sign(conn)
+    behind = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test-secret", "TESTING": True, "PROXIES": 1,
+                         "SESSION_COOKIE_SECURE": False})
+    throttle.reset()
+    busy, other = Client(behind), Client(behind)
+    for client, address in ((busy, "10.1.1.1"), (other, "10.2.2.2")):
+        client.http.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        client.refresh_token(f"/q/{token}/report")
+    for _ in range(5):
+        receipt_of(send(busy, token))
+    assert send(busy, token).status_code == 429
+    receipt_of(send(other, token))

@@ -197,3 +197,11 @@ def test_a_workshop_register_and_a_grid_inspection_list_the_signs_to_scan_with_t
     card = conn.execute("SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id WHERE u.name = '充装班'"
                         " AND c.archived_at IS NULL").fetchone()[0]
     assert "扫码检查标识" not in signed_in("leader1").get(f"/checklists/{card}/fill").get_data(as_text=True)
+
+
+def test_the_signs_list_says_when_and_by_whom_each_sign_was_last_checked(signed_in, conn):
+    sign_id, _ = demo_sign(conn)
+    check(signed_in("leader1"), sign_id, "intact", photos=0)
+    html = signed_in("manager1").get(f"/enterprises/{ent_id(conn)}/signs").get_data(as_text=True)
+    name = conn.execute("SELECT name FROM users WHERE username = 'leader1'").fetchone()[0]
+    assert f"{name}检查" in html
