@@ -4,12 +4,15 @@ import hashlib
 import json
 import re
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 
 from .db import now, one, rows
 
 ROOT = Path(__file__).resolve().parent.parent / "inspect"
-KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s")
+KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s", "risk_method")
+# The four colours of 四色 risk, worst first (seed 001 §三(四)); a risk method's thresholds name each once.
+RISK_COLOURS = ("red", "orange", "yellow", "blue")
 TIERS = {"enterprise": "安全生产检查清单", "workshop": "车间安全检查表册", "post": "岗位安全检查卡片",
          "grid": "网格员检查导则", "lookback": "回头看"}
 FREQUENCIES = {"shift": "每班", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季"}
@@ -48,6 +51,8 @@ def _problems_of(name: str, doc: dict) -> list[str]:
             out.append(f"{name}: group 应为 {'/'.join(groups)} 之一")
         if sum(i.get("points", 0) for i in items if isinstance(i, dict) and isinstance(i.get("points"), int)) != 100:
             out.append(f"{name}: 各条 points 合计应为 100")
+    if kind == "risk_method":
+        out += _risk_method_problems(name, doc, items)
     seen = set()
     for number, item in enumerate(items, start=1):
         where = f"{name} 第{number}条"
@@ -71,6 +76,29 @@ def _problems_of(name: str, doc: dict) -> list[str]:
         for field, value in item.items():
             if field in ITEM_FIELDS and value is not None and not isinstance(value, str):
                 out.append(f"{where}（{code}）: {field} 应为文字")
+    return out
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _risk_method_problems(name: str, doc: dict, items: list) -> list[str]:
+    """A risk method needs its source, factor tables of positive values, and one threshold per colour, falling."""
+    out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（分级依据）"]
+    items = [i for i in items if isinstance(i, dict)]
+    factors = [i for i in items if i.get("group") != "threshold"]
+    if not factors or any(not isinstance(i.get("group"), str) or not _number(i.get("value")) or i["value"] <= 0
+                          for i in factors):
+        out.append(f"{name}: 每个因素条目须有 group 和正数 value")
+    thresholds = [i for i in items if i.get("group") == "threshold"]
+    colours = [i.get("code") for i in thresholds]
+    if colours != list(RISK_COLOURS):
+        out.append(f"{name}: 分级阈值应依次为 {'/'.join(RISK_COLOURS)} 各一条")
+    elif not all(_number(i.get("at_least")) for i in thresholds):
+        out.append(f"{name}: 分级阈值 at_least 应为数字")
+    elif any(a["at_least"] <= b["at_least"] for a, b in pairwise(thresholds)):
+        out.append(f"{name}: 分级阈值应自红到蓝依次减小")
     return out
 
 
