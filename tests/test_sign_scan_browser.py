@@ -2,6 +2,7 @@
 offered and a 破损 check becomes a hazard; someone outside the sign's scope gets only the notice; a passer-by
 reports without an account and follows the report by its receipt."""
 
+import re
 import time
 
 from playwright.sync_api import expect
@@ -83,3 +84,18 @@ def test_a_passer_by_reports_from_the_qr_page_and_follows_it_by_the_receipt(live
     expect(phone.locator("[data-state]")).to_have_text("待核实")
     expect(phone.get_by_text("充装区门口有人吸烟")).to_have_count(0)
     fits_a_phone(phone, "receipt")
+
+
+def test_the_manager_confirms_a_passer_bys_report_into_a_hazard_on_a_phone(live_server, phone, conn):
+    report = conn.execute("SELECT * FROM public_reports WHERE state = 'pending' ORDER BY id").fetchone()
+    sign_in(phone, live_server, "manager1")
+    phone.get_by_role("link", name=re.compile("条待核实")).first.click()
+    card = phone.locator(f"#report-{report['id']}")
+    expect(card).to_contain_text(report["description"])
+    fits_a_phone(phone, "reports to confirm")
+    card.get_by_label("隐患类别").select_option("thing")
+    card.get_by_role("button", name="核实属实，列为隐患").click()
+    expect(phone.get_by_text("已核实：已列为隐患，进入整改")).to_be_visible()
+    hazard = conn.execute("SELECT h.* FROM public_reports r JOIN hazards h ON h.id = r.hazard_id WHERE r.id = ?",
+                          (report["id"],)).fetchone()
+    assert hazard["source"] == "qr" and phone.url.endswith(f"/hazards/{hazard['id']}")
