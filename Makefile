@@ -57,7 +57,9 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/outbox_replay.py
 	@command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
-	npm install --prefix bench --no-audit --no-fund --loglevel=error    # Lighthouse, pinned in bench/package.json
+	# Lighthouse, pinned in bench/package.json, installed under instance/ so no third-party code sits in the tree
+	mkdir -p instance/lighthouse && cp bench/package.json bench/package-lock.json instance/lighthouse/
+	npm install --prefix instance/lighthouse --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/lighthouse.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/pages.py 10000 14    # the county is generated into instance/ on first use (5 min)

@@ -6,6 +6,7 @@ from datetime import date
 from . import audit, library, photos
 from .db import now, one, rows
 from .due import local_now
+from .refusal import Refused
 
 LEVELS = {"general": "一般", "major": "重大"}
 STATUS = {"reported": "待分派", "assigned": "整改中", "rectified": "待验收", "closed": "已闭环"}
@@ -33,14 +34,6 @@ def _not_reshot(before_hashes, after) -> None:
     """整改靠补拍: an 'after' photo that is the very 'before' photo proves nothing."""
     if any(p.hash in before_hashes for p in after):
         raise ValueError("整改后照片不能与整改前照片相同，请拍摄整改后的现场")
-
-
-class Refused(ValueError):
-    """A hazard form refused, naming the field it is about so the page can say it beside that field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def check_report(db, *, description, category, level, on_the_spot=False, before=(), after=()) -> dict:

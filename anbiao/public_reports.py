@@ -7,20 +7,13 @@ import secrets
 
 from . import audit, hazards, photos, signs
 from .db import now, one, rows
+from .refusal import Refused
 
 STATES = {"pending": "待核实", "confirmed": "已核实，列入隐患整改", "dismissed": "经核实不属实或已处理"}
 DESCRIPTION_CHARS = (5, 500)
 REPLY_CHARS = 300
 RECEIPT_LENGTH = 10  # 31^10 ≈ 8 × 10^14, and lookups are rate-limited: a receipt cannot be guessed
 PHONE = re.compile(r"^[0-9+\- ]{7,20}$")
-
-
-class Refused(ValueError):
-    """A report or a review refused; the message is Chinese and `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _receipt(db) -> str:

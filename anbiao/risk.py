@@ -5,16 +5,9 @@ import json
 import math
 
 from . import library
+from .refusal import Refused
 
 COLOUR_NAMES = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝"}
-
-
-class Refused(ValueError):
-    """An assessment that cannot be made as given; the message is Chinese and `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def methods(db) -> dict[str, dict]:

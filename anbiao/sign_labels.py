@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from . import signs, units
 from .db import one
 from .exports import CJK_FONT
+from .refusal import Refused
 
 # A label sheet is A4 portrait, 2 × 4 labels of 95 × 68 mm: each QR is 44 mm with its quiet zone (about 35 mm of
 # code), which a phone reads from a metre and more, and the title still has room beside it.
@@ -49,11 +50,6 @@ BAND_COLOURS = {"red": ("#c62828", "#ffffff"), "yellow": ("#f9c80e", "#000000"),
 # The CJK font `make` installs (fonts-wqy-microhei, as for the photo captions of exports), then others Debian ships.
 FONT_FILES = (CJK_FONT, Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
               Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"))
-
-
-class Refused(ValueError):
-    """A sheet that cannot be printed as asked (a unit or kind the person cannot choose, too many labels); the
-    message is Chinese."""
 
 
 class FontMissing(RuntimeError):

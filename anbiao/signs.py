@@ -17,6 +17,7 @@ from qrcode.constants import ERROR_CORRECT_Q
 
 from . import audit, library, units
 from .db import now, one, rows
+from .refusal import Refused
 
 TOKEN_BYTES = 16  # 128 bits from `secrets`: unguessable, so a label reveals no other sign
 # The short code avoids 0/O and 1/I/L, which a scuffed label or a hurried thumb confuses; 31^8 ≈ 8.5 × 10^11.
@@ -35,14 +36,6 @@ RISK_CHARS = 500
 # the QR standard asks, so a label cut close or a sheet's border never touches the code.
 QR_CORRECTION = ERROR_CORRECT_Q
 QR_BORDER = 4
-
-
-class Refused(ValueError):
-    """A sign that cannot be saved as given; the message is Chinese and `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def kinds(db) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 fill page: `<page> lighthouse <category>: <score> (target ≥ 100)` for performance, accessibility, best practices
 and SEO, with the audits that cost points, and the page's measured layout shift and paint times.
 
-Lighthouse is pinned in bench/package.json and installed into bench/node_modules by `make bench`; it drives
+Lighthouse is pinned in bench/package.json and installed into instance/lighthouse by `make bench`; it drives
 Debian's Chromium. Signed-in pages get the session cookie through --extra-headers.
 """
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.page_weight import CHROMIUM, demo_server  # noqa: E402
 
-LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = ROOT / "instance" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 FLAGS = "--headless=new --no-sandbox --disable-background-networking"
 
@@ -60,7 +60,7 @@ def losses(report: dict, category: str) -> list[str]:
 
 def main() -> None:
     if not LIGHTHOUSE.exists():
-        raise SystemExit("Lighthouse is not installed: npm install --prefix bench (make bench does it)")
+        raise SystemExit("Lighthouse is not installed: make bench installs it into instance/lighthouse")
     with demo_server() as base:
         cookie, card = session_cookie(base)
         for name, url, jar in (("sign-in page", f"{base}/login", None), ("team leader home", f"{base}/", cookie),
