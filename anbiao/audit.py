@@ -10,7 +10,8 @@ from .library import FREQUENCIES
 
 PAGE = 30
 ENTITIES = {"enterprise": "企业档案", "unit": "车间/岗位", "user": "账号", "checklist": "检查清单",
-            "inspection": "检查记录", "hazard": "隐患", "grid": "网格", "sign": "标识"}
+            "inspection": "检查记录", "hazard": "隐患", "grid": "网格", "sign": "标识",
+            "risk_point": "风险点", "risk_map": "风险分布图"}
 ACTIONS = {
     "create": "新建", "update": "修改", "rename": "改名", "move": "调动", "archive": "停用",
     "activate": "启用账号", "deactivate": "停用账号", "set_password": "重设密码",
@@ -19,6 +20,7 @@ ACTIONS = {
     "report": "上报隐患", "on_the_spot": "立行立改", "rectify": "提交整改", "verify_pass": "验收通过",
     "verify_fail": "验收退回", "retire": "撤除", "reissue": "补发标签", "found_again": "再次发现",
     "check": "现场检查", "confirm": "核实为隐患", "dismiss": "核实不属实",
+    "reassess": "重新评估", "place": "标注位置", "set_colour": "改定风险等级", "score": "5S 考评",
 }
 # The same word means another thing on another record.
 ENTITY_ACTIONS = {("hazard", "assign"): "指派整改（四定）", ("enterprise", "create"): "建档"}
@@ -32,6 +34,8 @@ NAMES = {
     "hazard": "SELECT id, description AS label FROM hazards WHERE id IN",
     "grid": "SELECT id, name AS label FROM grids WHERE id IN",
     "sign": "SELECT id, title AS label FROM signs WHERE id IN",
+    "risk_point": "SELECT id, name AS label FROM risk_points WHERE id IN",
+    "risk_map": "SELECT id, title AS label FROM risk_maps WHERE id IN",
     "inspection": "SELECT i.id, c.title AS label FROM inspections i JOIN checklists c ON c.id = i.checklist_id"
                   " WHERE i.id IN",
     "unit": "SELECT u.id, COALESCE(p.name || ' / ', '') || u.name AS label FROM units u"

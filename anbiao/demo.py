@@ -16,6 +16,7 @@ from . import (
     library,
     photos,
     public_reports,
+    risk_points,
     signs,
     units,
 )
@@ -265,6 +266,49 @@ def _signs(db, ent_ids, people):
                           pictures=[_picture("orange", 17, due.local_now())])
 
 
+RISK_POINTS = [
+    ("manager1", "充装班", {
+        "name": "液化石油气钢瓶充装", "place": "储配站充装台", "activity": "钢瓶充装作业",
+        "factors": {"person": "未检漏即充装、超装", "thing": "充装枪、钢瓶阀门泄漏",
+                    "environment": "静电、明火进入充装区"},
+        "accident_types": "火灾、爆炸、中毒和窒息", "consequences": "群死群伤，充装站损毁",
+        "method": "lec", "values": {"L": 6, "E": 6, "C": 15},
+        "measures": {"engineering": "充装台设可燃气体报警器并与紧急切断阀联锁\n充装秤设超装自动切断",
+                     "management": "充装前逐瓶检漏并复秤记录", "ppe": "穿防静电工作服，进站前触摸静电释放器",
+                     "emergency": "泄漏时立即关闭紧急切断阀并疏散"},
+        "responsible_name": "蔡站长", "review_on": "2027-06-30"}),
+    ("manager1", "储配站", {
+        "name": "液化石油气储罐区", "place": "储配站储罐区", "activity": "储罐储存与倒罐",
+        "factors": {"thing": "储罐、管道腐蚀泄漏", "management": "安全阀未按期校验"},
+        "accident_types": "火灾、爆炸", "consequences": "储罐区火灾，波及周边",
+        "method": "lec", "values": {"L": 3, "E": 6, "C": 15},
+        "measures": {"engineering": "储罐设液位、压力远传和高低限报警", "management": "安全阀每年校验并记录",
+                     "training": "倒罐作业人员持证上岗"},
+        "responsible_name": "蔡站长", "review_on": "2027-06-30"}),
+    ("manager2", "冲压班", {
+        "name": "冲床冲压作业", "place": "机加工车间冲压区", "activity": "开式压力机冲压",
+        "factors": {"person": "手伸入模具区", "thing": "光电保护失效"},
+        "accident_types": "机械伤害", "consequences": "手指或手掌截断",
+        "method": "lec", "values": {"L": 3, "E": 6, "C": 7},
+        "measures": {"engineering": "冲床装光电保护装置并每班试验", "ppe": "使用专用送料工具，禁止手伸入模具区"},
+        "responsible_name": "洪主任"}),
+    ("manager2", "焊接班", {
+        "name": "电焊作业", "place": "装配车间焊接区", "activity": "手工电弧焊",
+        "factors": {"thing": "焊机外壳漏电", "environment": "焊接烟尘"},
+        "accident_types": "触电、火灾、职业危害", "consequences": "人员触电伤亡",
+        "method": "ls", "values": {"L": 3, "S": 3},
+        "measures": {"engineering": "焊机外壳可靠接地", "ppe": "戴焊接面罩和绝缘手套"}}),
+]
+
+
+def _risk_points(db, ent_ids, people):
+    """Each enterprise's risk points (the gas company's filling is red, the works' are orange at most)."""
+    for manager, unit, fields in RISK_POINTS:
+        enterprise_id = ent_ids[0] if manager == "manager1" else ent_ids[1]
+        risk_points.create(db, enterprise_id, dict(fields, unit_id=_unit_id(db, enterprise_id, unit)),
+                           by=people[manager])
+
+
 def load(db, seed: int = 2024) -> None:
     """Fill a new database with the demo world; everything in one transaction."""
     rng = random.Random(seed)
@@ -296,3 +340,4 @@ def load(db, seed: int = 2024) -> None:
             _history(db, one(db, "SELECT * FROM enterprises WHERE id = ?", (enterprise_id,)), people, rng, current)
         _hazards(db, ent_ids, people, current)
         _signs(db, ent_ids, people)
+        _risk_points(db, ent_ids, people)

@@ -10,7 +10,8 @@ from pathlib import Path
 from .db import now, one, rows
 
 ROOT = Path(__file__).resolve().parent.parent / "inspect"
-KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s", "risk_method")
+KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s", "risk_method",
+         "risk_control", "colour_rule", "visit_frequency")
 # The four colours of 四色 risk, worst first (seed 001 §三(四)); a risk method's thresholds name each once.
 RISK_COLOURS = ("red", "orange", "yellow", "blue")
 TIERS = {"enterprise": "安全生产检查清单", "workshop": "车间安全检查表册", "post": "岗位安全检查卡片",
@@ -18,6 +19,11 @@ TIERS = {"enterprise": "安全生产检查清单", "workshop": "车间安全检�
 FREQUENCIES = {"shift": "每班", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季"}
 ASPECTS = ("基础管理", "设备设施", "作业现场", "作业行为")
 GENERAL = "通用"
+SIZE_CLASSES = ("above_scale", "medium", "small_micro")
+LEVELS = ("enterprise", "workshop", "post")
+# The facts an enterprise-colour rule may look at (anbiao/enterprise_colour.py counts them).
+COLOUR_MEASURES = ("red_points", "orange_points", "yellow_points", "blue_points", "points", "open_major_hazards",
+                   "overdue_hazards")
 DOC_FIELDS = ("title", "industry", "tier", "frequency", "responsible", "on_failure", "source")
 ITEM_FIELDS = ("code", "aspect", "section", "name", "content", "method", "basis")
 
@@ -53,6 +59,8 @@ def _problems_of(name: str, doc: dict) -> list[str]:
             out.append(f"{name}: 各条 points 合计应为 100")
     if kind == "risk_method":
         out += _risk_method_problems(name, doc, items)
+    if kind in ("risk_control", "colour_rule", "visit_frequency"):
+        out += _colour_table_problems(name, doc, [i for i in items if isinstance(i, dict)])
     seen = set()
     for number, item in enumerate(items, start=1):
         where = f"{name} 第{number}条"
@@ -99,6 +107,37 @@ def _risk_method_problems(name: str, doc: dict, items: list) -> list[str]:
         out.append(f"{name}: 分级阈值 at_least 应为数字")
     elif any(a["at_least"] <= b["at_least"] for a, b in pairwise(thresholds)):
         out.append(f"{name}: 分级阈值应自红到蓝依次减小")
+    return out
+
+
+def _colour_table_problems(name: str, doc: dict, items: list) -> list[str]:
+    """Tables keyed by colour: who controls each colour, the enterprise-colour rule, the visit frequency."""
+    out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（依据）"]
+    kind = doc["kind"]
+    if kind in ("risk_control", "visit_frequency") and [i.get("code") for i in items] != list(RISK_COLOURS):
+        out.append(f"{name}: 条目应依次为 {'/'.join(RISK_COLOURS)} 各一条")
+    for item in items:
+        where = f"{name}（{item.get('code')}）"
+        if kind == "risk_control":
+            levels = item.get("levels")
+            if not isinstance(levels, list) or not levels or any(level not in LEVELS for level in levels):
+                out.append(f"{where}: levels 应为 {'/'.join(LEVELS)} 中的一个或几个")
+        elif kind == "visit_frequency":
+            months = item.get("months")
+            if (not isinstance(months, dict) or set(months) != set(SIZE_CLASSES)
+                    or any(not isinstance(m, int) or isinstance(m, bool) or m < 1 for m in months.values())):
+                out.append(f"{where}: months 应为 {'/'.join(SIZE_CLASSES)} 各一个正整数（月）")
+        else:
+            if item.get("colour") not in RISK_COLOURS:
+                out.append(f"{where}: colour 应为 {'/'.join(RISK_COLOURS)} 之一")
+            if item.get("measure") not in COLOUR_MEASURES:
+                out.append(f"{where}: measure 应为 {'/'.join(COLOUR_MEASURES)} 之一")
+            bounds = [item.get("at_least"), *([item["at_most"]] if "at_most" in item else [])]
+            if any(not isinstance(b, int) or isinstance(b, bool) or b < 0 for b in bounds):
+                out.append(f"{where}: at_least（及 at_most）应为非负整数")
+    if kind == "colour_rule" and items and (items[-1].get("measure") != "points" or items[-1].get("at_least") != 0
+                                            or "at_most" in items[-1]):
+        out.append(f"{name}: 最后一条应为兜底规则（measure = \"points\"，at_least = 0）")
     return out
 
 

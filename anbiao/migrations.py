@@ -505,3 +505,149 @@ MIGRATIONS.append(
     CREATE INDEX public_reports_waiting ON public_reports(state, enterprise_id)
     """
 )
+
+# Four-colour risk (seed 001 §三(四)): risk points at workshops and posts with their current assessment, every
+# assessment kept as history with a snapshot of the point, control measures with lasting ids so the checklist items
+# offered from them stay tied; floor plans with each point's mark and zone; the enterprise's overall colour with
+# every change kept; and 5S scores, each an inspection of a post's 5S checklist (checklists.kind = 'five_s').
+MIGRATIONS.append(
+    """
+    CREATE TABLE risk_points (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER NOT NULL REFERENCES units(id),
+        name TEXT NOT NULL,
+        place TEXT NOT NULL DEFAULT '',
+        activity TEXT NOT NULL DEFAULT '',
+        factors TEXT NOT NULL DEFAULT '{}',
+        accident_types TEXT NOT NULL DEFAULT '',
+        consequences TEXT NOT NULL DEFAULT '',
+        method TEXT NOT NULL,
+        factor_values TEXT NOT NULL DEFAULT '{}',
+        score REAL NOT NULL,
+        colour TEXT NOT NULL CHECK (colour IN ('red','orange','yellow','blue')),
+        level_name TEXT NOT NULL,
+        responsible_user_id INTEGER REFERENCES users(id),
+        responsible_name TEXT NOT NULL DEFAULT '',
+        review_on TEXT,
+        assessed_by INTEGER REFERENCES users(id),
+        assessed_at TEXT NOT NULL,
+        retired_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX risk_points_current ON risk_points(enterprise_id, colour) WHERE retired_at IS NULL;
+    CREATE INDEX risk_points_unit ON risk_points(unit_id);
+    CREATE TABLE risk_assessments (
+        id INTEGER PRIMARY KEY,
+        point_id INTEGER NOT NULL REFERENCES risk_points(id),
+        method TEXT NOT NULL,
+        factor_values TEXT NOT NULL,
+        score REAL NOT NULL,
+        colour TEXT NOT NULL,
+        level_name TEXT NOT NULL,
+        snapshot TEXT NOT NULL DEFAULT '{}',
+        reason TEXT NOT NULL DEFAULT '',
+        assessed_by INTEGER REFERENCES users(id),
+        assessed_at TEXT NOT NULL
+    );
+    CREATE INDEX risk_assessments_point ON risk_assessments(point_id, id);
+    CREATE TABLE risk_measures (
+        id INTEGER PRIMARY KEY,
+        point_id INTEGER NOT NULL REFERENCES risk_points(id),
+        kind TEXT NOT NULL CHECK (kind IN ('engineering','management','training','ppe','emergency')),
+        content TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        removed_at TEXT
+    );
+    CREATE INDEX risk_measures_point ON risk_measures(point_id);
+    ALTER TABLE checklist_items ADD COLUMN risk_measure_id INTEGER REFERENCES risk_measures(id);
+    CREATE INDEX checklist_items_measure ON checklist_items(risk_measure_id) WHERE risk_measure_id IS NOT NULL;
+    ALTER TABLE hazards ADD COLUMN risk_point_id INTEGER REFERENCES risk_points(id);
+    CREATE INDEX hazards_risk_point ON hazards(risk_point_id) WHERE risk_point_id IS NOT NULL;
+
+    CREATE TABLE risk_maps (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER REFERENCES units(id),
+        title TEXT NOT NULL,
+        photo_id INTEGER NOT NULL REFERENCES photos(id),
+        created_by INTEGER REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        retired_at TEXT
+    );
+    CREATE INDEX risk_maps_enterprise ON risk_maps(enterprise_id);
+    CREATE TABLE risk_map_marks (
+        map_id INTEGER NOT NULL REFERENCES risk_maps(id),
+        point_id INTEGER NOT NULL REFERENCES risk_points(id),
+        x REAL NOT NULL CHECK (x BETWEEN 0 AND 1),
+        y REAL NOT NULL CHECK (y BETWEEN 0 AND 1),
+        zone TEXT NOT NULL DEFAULT '[]',
+        placed_by INTEGER REFERENCES users(id),
+        placed_at TEXT NOT NULL,
+        PRIMARY KEY (map_id, point_id)
+    );
+    CREATE INDEX risk_map_marks_point ON risk_map_marks(point_id);
+
+    ALTER TABLE enterprises ADD COLUMN colour TEXT CHECK (colour IN ('red','orange','yellow','blue'));
+    ALTER TABLE enterprises ADD COLUMN colour_override TEXT CHECK (colour_override IN ('red','orange','yellow','blue'));
+    ALTER TABLE enterprises ADD COLUMN colour_reasons TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE enterprise_colours (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        colour TEXT NOT NULL,
+        computed TEXT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        override_reason TEXT,
+        changed_by INTEGER REFERENCES users(id),
+        at TEXT NOT NULL
+    );
+    CREATE INDEX enterprise_colours_enterprise ON enterprise_colours(enterprise_id, id);
+    ALTER TABLE enterprise_overview ADD COLUMN colour TEXT;
+    ALTER TABLE enterprise_overview ADD COLUMN size_class TEXT;
+    ALTER TABLE enterprise_overview ADD COLUMN next_visit_on TEXT;
+    UPDATE enterprise_overview SET valid_until = '',
+        size_class = (SELECT size_class FROM enterprises e WHERE e.id = enterprise_overview.id);
+    CREATE INDEX overview_plan ON enterprise_overview(grid_id, next_visit_on, id);
+    CREATE TRIGGER overview_colour AFTER UPDATE OF colour, size_class ON enterprises BEGIN
+        UPDATE enterprise_overview SET colour = NEW.colour, size_class = NEW.size_class, valid_until = ''
+        WHERE id = NEW.id;
+    END;
+    DROP TRIGGER overview_enterprise_new;
+    CREATE TRIGGER overview_enterprise_new AFTER INSERT ON enterprises BEGIN
+        INSERT INTO enterprise_overview (id, name, industry, grid_id, standard_status, size_class, colour)
+        VALUES (NEW.id, NEW.name, NEW.industry, NEW.grid_id, NEW.standard_status, NEW.size_class, NEW.colour);
+    END;
+
+    ALTER TABLE checklists ADD COLUMN kind TEXT NOT NULL DEFAULT 'check' CHECK (kind IN ('check','five_s'));
+    CREATE TABLE five_s_scores (
+        id INTEGER PRIMARY KEY,
+        inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        unit_id INTEGER NOT NULL REFERENCES units(id),
+        person TEXT,
+        person_user_id INTEGER REFERENCES users(id),
+        total REAL NOT NULL,
+        scored_by INTEGER NOT NULL REFERENCES users(id),
+        scored_at TEXT NOT NULL
+    );
+    CREATE INDEX five_s_scores_unit ON five_s_scores(unit_id, scored_at);
+    CREATE INDEX five_s_scores_enterprise ON five_s_scores(enterprise_id, scored_at);
+    CREATE INDEX five_s_scores_inspection ON five_s_scores(inspection_id);
+    CREATE TABLE five_s_deductions (
+        id INTEGER PRIMARY KEY,
+        score_id INTEGER NOT NULL REFERENCES five_s_scores(id),
+        checklist_item_id INTEGER NOT NULL REFERENCES checklist_items(id),
+        points REAL NOT NULL CHECK (points > 0),
+        note TEXT NOT NULL DEFAULT '',
+        hazard_id INTEGER REFERENCES hazards(id)
+    );
+    CREATE INDEX five_s_deductions_score ON five_s_deductions(score_id);
+    CREATE TABLE five_s_photos (
+        deduction_id INTEGER NOT NULL REFERENCES five_s_deductions(id),
+        photo_id INTEGER NOT NULL REFERENCES photos(id),
+        PRIMARY KEY (deduction_id, photo_id)
+    )
+    """
+)

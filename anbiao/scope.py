@@ -295,7 +295,7 @@ def library_doc(db, user, doc_id) -> dict:
 # An audit entry belongs to the enterprise of the record it is about; records with no enterprise
 # (grids, government accounts) belong to none and only admins read them.
 AUDIT_RECORDS = {"unit": "units", "user": "users", "checklist": "checklists", "inspection": "inspections",
-                 "hazard": "hazards", "sign": "signs"}
+                 "hazard": "hazards", "sign": "signs", "risk_point": "risk_points", "risk_map": "risk_maps"}
 
 
 def audit_enterprise(db, entity: str, entity_id) -> int | None:
@@ -365,3 +365,32 @@ def may_review_reports(db, user, ent) -> bool:
     if user["role"] == "manager":
         return user["enterprise_id"] == ent["id"]
     return user["role"] == "grid_worker" and user["grid_id"] == ent["grid_id"]
+
+
+def may_manage_risk_points(db, user, ent, unit_id=None) -> bool:
+    """Who records, reassesses and retires risk points and draws the risk map: as for signs, the manager anywhere in
+    the enterprise, a workshop head in their workshop and its posts, an admin (unit_id None: the whole site)."""
+    return may_manage_signs(db, user, ent, unit_id)
+
+
+def risk_point(db, user, point_id) -> dict:
+    """One risk point (its row) the user sees (a leader their post's, a head their workshop's), or 404."""
+    found = one(db, "SELECT * FROM risk_points WHERE id = ?", (point_id,))
+    return _seen(db, user, found, bool(found) and sees_unit(db, user, found["unit_id"]))
+
+
+def risk_map(db, user, map_id) -> dict:
+    """One risk map; it hangs on the wall, so everyone who sees the enterprise sees it; else 404."""
+    found = one(db, "SELECT * FROM risk_maps WHERE id = ? AND retired_at IS NULL", (map_id,))
+    return _seen(db, user, found, bool(found))
+
+
+def may_set_colour(user) -> bool:
+    """Who may set an enterprise's overall colour otherwise than the rule gives (整体评估): supervisors and admins,
+    for enterprises they already see."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def sees_five_s(db, user, unit_id) -> bool:
+    """Whose 5S scores a user reads: those of the posts they see (a leader their own post, a head their workshop's)."""
+    return sees_unit(db, user, unit_id)

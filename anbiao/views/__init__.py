@@ -4,7 +4,9 @@ from . import (
     audit,
     auth,
     checklists,
+    enterprise_colour,
     enterprises,
+    five_s,
     hazards,
     home,
     inspections,
@@ -13,6 +15,8 @@ from . import (
     people,
     prepare,
     public_reports,
+    risk_maps,
+    risk_points,
     scanner,
     sign_forms,
     sign_print,
@@ -25,5 +29,5 @@ def register(app) -> None:
     """Attach every blueprint."""
     for module in (auth, home, enterprises, units, checklists, inspections, hazards, library, people, audit,
                    offline, prepare, signs, public_reports, scanner, sign_print,
-                   sign_forms):
+                   sign_forms, risk_points, risk_maps, enterprise_colour, five_s):
         app.register_blueprint(module.bp)
