@@ -64,6 +64,7 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/pages.py 10000 14    # the county is generated into instance/ on first use (5 min)
 	$(BIN)/python bench/pages.py 100000 3    # 17 min and 16 GB on first use
+	$(BIN)/python bench/colour_plan.py 100000 3   # the grid plan and the colour roll-up on that county
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,6 +7,7 @@ from . import db as database
 from . import scope
 from .due import TZ, as_local
 from .library import FREQUENCIES
+from .risk import COLOUR_NAMES
 
 PAGE = 30
 ENTITIES = {"enterprise": "企业档案", "unit": "车间/岗位", "user": "账号", "checklist": "检查清单",
@@ -241,6 +242,17 @@ def _summary(entry: dict, units: dict, libraries: dict) -> str:
     data, kind, action = entry["data"], entry["entity"], entry["action"]
     if kind == "enterprise" and action == "update":
         return "改了：" + "、".join(LABELS.get(k, "其他") for k in data)
+    if kind == "enterprise" and action == "set_colour":
+        to = COLOUR_NAMES.get(data.get("to"), "—")
+        return f"整体风险等级定为{to}" + (f"：{_short(data.get('reason'))}" if data.get("reason") else "")
+    if kind == "risk_point":
+        if action == "reassess":
+            return (f"{COLOUR_NAMES.get(data.get('from'), '—')} → {COLOUR_NAMES.get(data.get('to'), '—')}"
+                    + (f"：{_short(data.get('reason'))}" if data.get("reason") else ""))
+        return f"{data.get('name', '')}（{COLOUR_NAMES[data['colour']]}）" if data.get("colour") in COLOUR_NAMES \
+            else _short(data.get("reason") or data.get("name") or "")
+    if kind == "risk_map":
+        return f"{data['what']}：{data.get('point', '')}" if data.get("what") else _short(data.get("title") or "")
     if kind == "unit":
         if action == "rename":
             return f"“{data.get('from', '')}”改为“{data.get('to', '')}”"

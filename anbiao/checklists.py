@@ -1,5 +1,7 @@
 """An enterprise's own checklists (一企一策): adopt from the library, adapt, derive down the tiers."""
 
+import json
+
 from . import audit, library
 from .db import now, one, rows
 
@@ -75,9 +77,11 @@ def _insert_items(db, checklist_id, items) -> None:
     for position, item in enumerate(items, start=1):
         db.execute(
             "INSERT INTO checklist_items (checklist_id, position, aspect, section, content, method, basis,"
-            " library_item_id, parent_item_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " library_item_id, parent_item_id, risk_measure_id, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (checklist_id, position, item["aspect"], item.get("section"), item["content"], item.get("method"),
-             item.get("basis"), item.get("library_item_id"), item.get("parent_item_id"), stamp, stamp),
+             item.get("basis"), item.get("library_item_id"), item.get("parent_item_id"), item.get("risk_measure_id"),
+             stamp, stamp),
         )
 
 
@@ -141,6 +145,45 @@ def grid_checklist(db, enterprise_id: int) -> dict:
     return one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
 
 
+FIVE_S_DEFAULTS = {"frequency": "monthly", "responsible_title": "车间主任",
+                   "on_failure": "扣分项当场指出、限期整改；严重的列为隐患，按隐患整改验收"}
+
+
+def five_s_of(db, unit_id: int) -> dict | None:
+    """A post's 5S 考评 (its checklist of kind five_s), if it has one."""
+    return one(db, "SELECT * FROM checklists WHERE unit_id = ? AND kind = 'five_s' AND archived_at IS NULL"
+                   " ORDER BY id LIMIT 1", (unit_id,))
+
+
+def add_five_s(db, enterprise: dict, unit: dict, by=None) -> int:
+    """A post's 5S 考评 (岗位达标): the library's 5S standard copied as its items, one per post; who scores and how
+    often are then set as for any checklist, and a score is an inspection of it, so due and overdue work unchanged."""
+    if unit["kind"] != "post" or unit["enterprise_id"] != enterprise["id"] or unit["archived_at"]:
+        raise ValueError("5S 考评按岗位（班组）进行，请选择本企业的一个岗位")
+    if five_s_of(db, unit["id"]):
+        raise ValueError(f"“{unit['name']}”已有 5S 考评，可直接设定考评频次和责任人")
+    standard = next(iter(library.current_docs(db, "five_s")), None)
+    if standard is None:
+        raise ValueError("检查库中没有 5S 考评标准，请先载入检查库")
+    # The threshold item is a rule about the total, not a scored line.
+    items = [dict(i, aspect=i["name"], library_item_id=i["id"]) for i in library.items(db, standard["id"])
+             if json.loads(i["extra"]).get("group") != "threshold"]
+    with db.atomic():
+        checklist_id = _insert(db, enterprise_id=enterprise["id"], unit_id=unit["id"], tier="post",
+                               title=f"{unit['name']} 5S 考评", library_doc_id=standard["id"], **FIVE_S_DEFAULTS)
+        db.execute("UPDATE checklists SET kind = 'five_s' WHERE id = ?", (checklist_id,))
+        _insert_items(db, checklist_id, items)
+        audit.record(db, by, "adopt", "checklist", checklist_id, {"library": standard["code"],
+                                                                  "version": standard["version"], "unit": unit["name"]})
+    return checklist_id
+
+
+def _not_five_s(checklist) -> None:
+    """A 5S 考评's items are the library standard's, each with its points: they are not edited one by one."""
+    if checklist.get("kind") == "five_s":
+        raise ValueError("5S 考评的条目和分值按检查库的考评标准，不能在此增删改")
+
+
 def candidates(db, enterprise: dict, unit: dict) -> dict:
     """What a unit's checklist may be built from: its parent checklist's items and the library's."""
     parent = parent_for(db, enterprise, unit)
@@ -165,10 +208,11 @@ def parent_for(db, enterprise: dict, unit: dict) -> dict | None:
                (enterprise["id"],))
 
 
-def derive(db, enterprise: dict, unit: dict, *, parent_item_ids=(), library_item_ids=(), own=(),
+def derive(db, enterprise: dict, unit: dict, *, parent_item_ids=(), library_item_ids=(), own=(), risk_items=(),
            title=None, frequency=None, responsible_title=None, responsible_user_id=None,
            on_failure=None, by=None) -> int:
-    """Create a unit's 表册 or 卡片 from picked parent items, library items and its own items."""
+    """Create a unit's 表册 or 卡片 from picked parent items, library items, its risk points' measures (made into
+    items by risk_feed.items) and its own items."""
     tier = UNIT_TIER[unit["kind"]]
     source = candidates(db, enterprise, unit)
     if source["parent"] is None:
@@ -185,6 +229,7 @@ def derive(db, enterprise: dict, unit: dict, *, parent_item_ids=(), library_item
         if int(item_id) not in template_items:
             raise ValueError("所选条目不属于行业模板")
         picked.append(dict(template_items[int(item_id)], library_item_id=int(item_id)))
+    picked += risk_items
     for entry in own:
         picked.append({"aspect": _aspect(entry.get("aspect")), "content": _text(entry.get("content"), "条目内容")})
     if not picked:
@@ -255,22 +300,26 @@ def set_assignment(db, checklist: dict, *, frequency, responsible_title, respons
                      {k: [checklist.get(k), v] for k, v in changed.items()})
 
 
-def add_item(db, checklist: dict, *, aspect, content, method=None, basis=None, by=None) -> int:
-    """Add the enterprise's own item at the end."""
+def add_item(db, checklist: dict, *, aspect, content, method=None, basis=None, by=None, section=None,
+             risk_measure_id=None) -> int:
+    """Add the enterprise's own item (or a risk point's measure) at the end."""
+    _not_five_s(checklist)
     values = (_aspect(aspect), _text(content, "条目内容"), _text(method, "检查方法", False),
-              _text(basis, "依据", False))
+              _text(basis, "依据", False), section, risk_measure_id)
     with db.atomic():
         position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items WHERE checklist_id = ?",
                               (checklist["id"],)).fetchone()[0]
         stamp = now()
         cur = db.execute(
-            "INSERT INTO checklist_items (checklist_id, position, aspect, content, method, basis, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,?,?)", (checklist["id"], position, *values, stamp, stamp))
+            "INSERT INTO checklist_items (checklist_id, position, aspect, content, method, basis, section,"
+            " risk_measure_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (checklist["id"], position, *values, stamp, stamp))
         audit.record(db, by, "add_item", "checklist", checklist["id"], {"item": cur.lastrowid, "content": values[1]})
     return cur.lastrowid
 
 
 def _item(db, checklist, item_id) -> dict:
+    _not_five_s(checklist)
     item = one(db, "SELECT * FROM checklist_items WHERE id = ? AND checklist_id = ? AND removed_at IS NULL",
                (item_id, checklist["id"]))
     if not item:

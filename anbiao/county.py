@@ -1,6 +1,7 @@
 """A generated county at city scale, in its own database: for measuring pages as a whole county uses them."""
 
 import io
+import json
 import math
 import random
 import sqlite3
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 from werkzeug.security import generate_password_hash
 
-from . import credit_code, db, library, overview, photos, storage
+from . import credit_code, db, library, overview, photos, risk, storage
 from .due import TZ, parse_shifts
 
 PASSWORD = "demo1234"
@@ -29,6 +30,12 @@ TRADES = {"工贸": ["机械制造", "五金加工", "纺织", "鞋业", "食品
           "城镇燃气": ["燃气", "液化气"]}
 WORKSHOPS = {"工贸": ["机加工车间", "装配车间", "仓储部"], "城镇燃气": ["储配站", "管网运行部", "客服抢修部"]}
 POSTS = {"工贸": ["车床班", "冲压班", "焊接班"], "城镇燃气": ["充装班", "运行班", "巡线班"]}
+# Risk points per enterprise (a few, at its posts) and the LEC values that give each colour's share of them.
+RISK_POINTS = (0, 4)
+RISK_VALUES = [({"L": 6, "E": 6, "C": 15}, 3), ({"L": 3, "E": 6, "C": 15}, 12), ({"L": 3, "E": 6, "C": 7}, 40),
+               ({"L": 1, "E": 6, "C": 7}, 45)]  # D 540 red, 270 orange, 126 yellow, 42 blue; weights in %
+RISK_TEXT = [("设备检修作业", "机械伤害、触电"), ("叉车搬运", "车辆伤害"), ("配电房", "触电、火灾"),
+             ("气瓶存放区", "火灾、爆炸"), ("高处作业", "高处坠落"), ("有限空间作业", "中毒和窒息")]
 HAZARD_TEXT = ["消防通道堆放杂物", "灭火器压力不足", "配电箱门未关闭，线路裸露", "安全警示标志缺失", "防护罩缺失",
                "劳保用品未按规定佩戴", "气瓶未固定", "可燃气体报警器失效"]
 
@@ -262,6 +269,7 @@ def generate(path, *, enterprises: int, days: int, seed: int = 1, progress=print
         if n % 1000 == 0 or n == enterprises:
             write_results()
             progress(f"{n}/{enterprises} 家企业，{clock.monotonic() - started:.0f} 秒")
+    progress(f"风险点 {add_risk_points(conn, seed):,} 个，{clock.monotonic() - started:.0f} 秒")
     overview.rebuild(conn)
     raw.commit()
     progress(f"企业检查情况汇总，{clock.monotonic() - started:.0f} 秒")
@@ -279,3 +287,53 @@ def generate(path, *, enterprises: int, days: int, seed: int = 1, progress=print
     counts["seconds"] = round(seconds, 1)
     counts["rows_per_second"] = round(sum(v for k, v in counts.items() if k != "seconds") / seconds)
     return counts
+
+
+def add_risk_points(conn, seed: int = 1) -> int:
+    """A few risk points at each enterprise's posts, of mixed colours, each with its first assessment and a measure,
+    written straight into the tables; the enterprises' colours follow at the overview's next refresh (their rows are
+    marked stale). Also tops up a county generated before risk points existed. Returns how many were written."""
+    rng = random.Random(seed)
+    raw: sqlite3.Connection = conn.conn
+    lec = risk.methods(conn)["lec"]
+    assessed = [(values, risk.level(lec, values["L"] * values["E"] * values["C"]), weight)
+                for values, weight in RISK_VALUES]
+    posts: dict[int, list[int]] = {}
+    for unit_id, enterprise_id in raw.execute("SELECT id, enterprise_id FROM units WHERE kind = 'post'"
+                                              " AND archived_at IS NULL ORDER BY id"):
+        posts.setdefault(enterprise_id, []).append(unit_id)
+    stamp = _iso(datetime.now(TZ))
+    point_id = raw.execute("SELECT MAX(id) FROM risk_points").fetchone()[0] or 0
+    points, assessments, measures = [], [], []
+
+    def flush():
+        raw.executemany("INSERT INTO risk_points (id, enterprise_id, unit_id, name, place, activity, factors,"
+                        " accident_types, method, factor_values, score, colour, level_name, assessed_at, created_at,"
+                        " updated_at) VALUES (?,?,?,?,?,?,?,?,'lec',?,?,?,?,?,?,?)", points)
+        raw.executemany("INSERT INTO risk_assessments (point_id, method, factor_values, score, colour, level_name,"
+                        " assessed_at) VALUES (?,'lec',?,?,?,?,?)", assessments)
+        raw.executemany("INSERT INTO risk_measures (point_id, kind, content, position) VALUES (?,'engineering',?,1)",
+                        measures)
+        for batch in (points, assessments, measures):
+            batch.clear()
+
+    written = 0
+    for enterprise_id, units in posts.items():
+        for _ in range(rng.randint(*RISK_POINTS)):
+            values, level, _ = rng.choices(assessed, weights=[w for _, _, w in assessed])[0]
+            activity, accidents = rng.choice(RISK_TEXT)
+            point_id += 1
+            written += 1
+            score = values["L"] * values["E"] * values["C"]
+            factor_values = json.dumps(values)
+            points.append((point_id, enterprise_id, rng.choice(units), activity, "作业现场", activity,
+                           '{"thing": "设备设施缺陷"}', accidents, factor_values, score, level["colour"], level["name"],
+                           stamp, stamp, stamp))
+            assessments.append((point_id, factor_values, score, level["colour"], level["name"], stamp))
+            measures.append((point_id, f"{activity}前检查防护设施"))
+        if len(points) >= 50_000:
+            flush()
+    flush()
+    raw.execute("UPDATE enterprise_overview SET valid_until = ''")
+    raw.commit()
+    return written

@@ -12,10 +12,12 @@ from . import (
     credit_code,
     due,
     enterprises,
+    five_s,
     hazards,
     library,
     photos,
     public_reports,
+    risk_maps,
     risk_points,
     signs,
     units,
@@ -266,6 +268,84 @@ def _signs(db, ent_ids, people):
                           pictures=[_picture("orange", 17, due.local_now())])
 
 
+# 5S 考评 (seed 001 §三(五)): the works' four posts and one post of the gas company score monthly for a year, the post
+# and two people each, so the trends and the rankings show: (post, enterprise, scorer, the post's mean total a year ago
+# and now, the two people). Deduction photos are a handful of small pictures shared by the demo's scores.
+FIVE_S = [
+    ("车床班", 1, "head2", 78, 92, ("庄班长（车床班）", "王建伟")),
+    ("冲压班", 1, "head2", 86, 84, ("李春生", "黄丽娟")),
+    ("焊接班", 1, "manager2", 70, 88, ("吴志明", "郑海燕")),
+    ("装配班", 1, "manager2", 90, 91, ("许文华", "蔡小红")),
+    ("抢修班", 0, "manager1", 80, 86, ("林国栋", "陈少杰")),
+]
+FIVE_S_NOTES = {"整理": "作业区堆放待报废的工装夹具", "整顿": "工件未按定置线摆放，压通道标线",
+                "清扫": "设备导轨和地面有油污未清理", "清洁": "本周点检表未填写", "素养": "一人作业时未戴防护眼镜"}
+
+
+def _five_s_photo(colour) -> "photos.Prepared":
+    """A small stand-in photo of a 5S finding."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 180), colour)
+    ImageDraw.Draw(image).rectangle((40, 40, 200, 140), outline="white", width=6)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return photos.prepare(out.getvalue())
+
+
+def _five_s(db, ent_ids, people, current):
+    """Each listed post's 5S 考评 with a year of monthly scores of the post and two people, dated as made."""
+    from datetime import datetime, time
+
+    rng = random.Random(5)  # its own, so the rest of the demo draws the same numbers as before
+    colours = {"整理": "sienna", "整顿": "steelblue", "清扫": "darkkhaki", "清洁": "slategray", "素养": "darkcyan"}
+    pictures = {group: _five_s_photo(colour) for group, colour in colours.items()}
+    first = current.date().replace(day=1)
+    months = []
+    for back in range(12, -1, -1):
+        year, month = divmod(first.month - 1 - back, 12)
+        months.append(first.replace(year=first.year + year, month=month + 1))
+    for post, ent_index, scorer, then, now_mean, names in FIVE_S:
+        ent = one(db, "SELECT * FROM enterprises WHERE id = ?", (ent_ids[ent_index],))
+        unit = one(db, "SELECT * FROM units WHERE enterprise_id = ? AND name = ?", (ent["id"], post))
+        checklist_id = checklists.add_five_s(db, ent, unit, by=people["manager2" if ent_index else "manager1"])
+        checklist = one(db, "SELECT * FROM checklists WHERE id = ?", (checklist_id,))
+        items = five_s.criteria(db, checklist)
+        for index, day in enumerate(months):
+            moment = datetime.combine(day.replace(day=10), time(10, rng.randint(0, 50)), due.TZ)
+            if moment > current:
+                continue
+            mean = then + (now_mean - then) * index / (len(months) - 1)
+            for offset, person in enumerate((None, *names)):
+                target = max(0.0, min(40.0, round((100 - mean + rng.uniform(-4, 4)) * 2) / 2))
+                deductions, left = {}, target
+                for item in rng.sample(items, len(items)):
+                    if left <= 0:
+                        break
+                    take = min(item["points"], left, rng.choice((1, 1.5, 2, 3)))
+                    left -= take
+                    deductions[item["id"]] = five_s.Deduction(
+                        points=str(take), note=FIVE_S_NOTES[item["aspect"]], photos=[pictures[item["aspect"]]])
+                score_id = five_s.score(db, checklist, people[scorer], whom="person" if person else "post",
+                                        person=person, deductions=deductions, items=items)
+                stamp = (moment + timedelta(minutes=20 * offset)).astimezone(UTC).isoformat(timespec="seconds")
+                db.execute("UPDATE five_s_scores SET scored_at = ? WHERE id = ?", (stamp, score_id))
+                db.execute("UPDATE inspections SET submitted_at = ?, client_time = ? WHERE id ="
+                           " (SELECT inspection_id FROM five_s_scores WHERE id = ?)", (stamp, stamp, score_id))
+        created = datetime.combine(months[0], time(9), due.TZ).astimezone(UTC).isoformat(timespec="seconds")
+        db.execute("UPDATE checklists SET created_at = ? WHERE id = ?", (created, checklist_id))
+        db.execute("UPDATE checklist_items SET created_at = ?, updated_at = ? WHERE checklist_id = ?",
+                   (created, created, checklist_id))
+    # The scores were dated after they were written: each list's last two inspections follow the dates.
+    db.execute("UPDATE checklists SET last_done_at = (SELECT MAX(submitted_at) FROM inspections i"
+               " WHERE i.checklist_id = checklists.id) WHERE kind = 'five_s'")
+    db.execute("UPDATE checklists SET prior_done_at = (SELECT MAX(submitted_at) FROM inspections i"
+               " WHERE i.checklist_id = checklists.id AND i.submitted_at < checklists.last_done_at)"
+               " WHERE kind = 'five_s'")
+
+
 RISK_POINTS = [
     ("manager1", "充装班", {
         "name": "液化石油气钢瓶充装", "place": "储配站充装台", "activity": "钢瓶充装作业",
@@ -309,6 +389,69 @@ def _risk_points(db, ent_ids, people):
                            by=people[manager])
 
 
+# The floor plans of the demo's risk maps: (enterprise, workshop or None for the site, title, rooms as fractions
+# of the plan with their names, and each point placed: its name, the marker and the zone's corners).
+RISK_MAPS = [
+    (0, None, "全厂四色安全风险分布图", [
+        ("储罐区", (0.05, 0.08, 0.40, 0.55)), ("充装区", (0.48, 0.08, 0.78, 0.45)),
+        ("钢瓶库", (0.81, 0.08, 0.95, 0.45)), ("办公楼", (0.05, 0.72, 0.35, 0.92)),
+        ("管网运行部", (0.45, 0.72, 0.75, 0.92)), ("门卫", (0.85, 0.80, 0.95, 0.92))], [
+        ("液化石油气钢瓶充装", (0.63, 0.36), [[0.48, 0.08], [0.78, 0.08], [0.78, 0.45], [0.48, 0.45]]),
+        ("液化石油气储罐区", (0.22, 0.42), [[0.05, 0.08], [0.40, 0.08], [0.40, 0.55], [0.05, 0.55]])]),
+    (0, "储配站", "储配站四色安全风险分布图", [
+        ("1号储罐", (0.08, 0.12, 0.32, 0.42)), ("2号储罐", (0.08, 0.55, 0.32, 0.85)),
+        ("充装台", (0.45, 0.15, 0.92, 0.50)), ("值班室", (0.45, 0.65, 0.70, 0.88))], [
+        ("液化石油气钢瓶充装", (0.68, 0.32), [[0.45, 0.15], [0.92, 0.15], [0.92, 0.50], [0.45, 0.50]]),
+        ("液化石油气储罐区", (0.20, 0.48), [])]),
+    (1, "机加工车间", "机加工车间四色安全风险分布图", [
+        ("车床区", (0.05, 0.10, 0.45, 0.50)), ("冲压区", (0.55, 0.10, 0.95, 0.50)),
+        ("物料区", (0.05, 0.65, 0.45, 0.90)), ("模具库", (0.55, 0.65, 0.95, 0.90))], [
+        ("冲床冲压作业", (0.75, 0.40), [[0.55, 0.10], [0.95, 0.10], [0.95, 0.50], [0.55, 0.50]])]),
+]
+
+
+def plan_image(rooms, size=(1600, 1000)) -> bytes:
+    """A floor plan in greys (walls, rooms named in a CJK font when one is installed, the road), as PNG bytes."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from .sign_labels import font_file
+
+    width, height = size
+    image = Image.new("RGB", size, "white")
+    pen = ImageDraw.Draw(image)
+    pen.rectangle((0, int(height * 0.60), width, int(height * 0.67)), fill=(225, 225, 225))  # the road
+    found = font_file()
+    font = ImageFont.truetype(str(found), 40) if found else None
+    for name, (left, top, right, bottom) in rooms:
+        box = (int(left * width), int(top * height), int(right * width), int(bottom * height))
+        pen.rectangle(box, fill=(244, 244, 244), outline=(90, 90, 90), width=6)
+        if font:
+            pen.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), name, font=font, fill=(70, 70, 70),
+                     anchor="mm")
+    pen.rectangle((0, 0, width - 1, height - 1), outline=(40, 40, 40), width=14)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _risk_maps(db, ent_ids, people):
+    """Each enterprise's risk map on a drawn plan, its points placed and zoned; the 储配站 shows one without a zone."""
+    for ent_index, unit, title, rooms, placed in RISK_MAPS:
+        enterprise_id = ent_ids[ent_index]
+        by = people["manager1" if ent_index == 0 else "manager2"]
+        unit_id = _unit_id(db, enterprise_id, unit) if unit else None
+        found = risk_maps.get(db, risk_maps.create(db, enterprise_id, unit_id, title,
+                                                   photos.prepare(plan_image(rooms)), by=by))
+        for name, (x, y), zone in placed:
+            point_id = one(db, "SELECT id FROM risk_points WHERE enterprise_id = ? AND name = ?",
+                           (enterprise_id, name))["id"]
+            risk_maps.place(db, found, point_id, x, y, by=by)
+            if zone:
+                risk_maps.draw_zone(db, found, point_id, zone, by=by)
+
+
 def load(db, seed: int = 2024) -> None:
     """Fill a new database with the demo world; everything in one transaction."""
     rng = random.Random(seed)
@@ -340,4 +483,6 @@ def load(db, seed: int = 2024) -> None:
             _history(db, one(db, "SELECT * FROM enterprises WHERE id = ?", (enterprise_id,)), people, rng, current)
         _hazards(db, ent_ids, people, current)
         _signs(db, ent_ids, people)
+        _five_s(db, ent_ids, people, current)
         _risk_points(db, ent_ids, people)
+        _risk_maps(db, ent_ids, people)

@@ -83,8 +83,9 @@ def _attach(db, hazard_id, event_id, prepared, stage, by) -> None:
 
 
 def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), place=None, inspection_id=None,
-           checklist_item_id=None, kept_photos=()) -> int:
-    """Record a checked hazard with its photos, in the caller's transaction; 立行立改 closes it at once."""
+           checklist_item_id=None, kept_photos=(), risk_point_id=None) -> int:
+    """Record a checked hazard with its photos, in the caller's transaction; 立行立改 closes it at once. A hazard
+    found at an item made from a risk point's measure belongs to that point."""
     place = place or {}
     stamp = now()
     spot = values["on_the_spot"]
@@ -99,6 +100,12 @@ def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), 
          1 if values["level"] == "major" else 0),
     )
     hazard_id = cur.lastrowid
+    if risk_point_id is None and checklist_item_id is not None:
+        found = one(db, "SELECT m.point_id FROM checklist_items i JOIN risk_measures m ON m.id = i.risk_measure_id"
+                        " WHERE i.id = ?", (checklist_item_id,))
+        risk_point_id = found["point_id"] if found else None
+    if risk_point_id is not None:
+        db.execute("UPDATE hazards SET risk_point_id = ? WHERE id = ?", (risk_point_id, hazard_id))
     event = _event(db, hazard_id, by, "report", values["description"], place,
                    {"level": values["level"], "category": values["category"], "source": source})
     _attach(db, hazard_id, event, before, "before", by)
@@ -111,17 +118,21 @@ def create(db, *, enterprise_id, unit_id, source, values, by, before, after=(), 
     return hazard_id
 
 
-def report(db, *, enterprise_id, unit_id, fields, before, after, by, place=None) -> int:
-    """随手拍: a hazard reported on its own, at a chosen unit."""
+def report(db, *, enterprise_id, unit_id, fields, before, after, by, place=None, risk_point_id=None) -> int:
+    """随手拍: a hazard reported on its own, at a chosen unit (and, if the reporter says so, of a risk point)."""
     values = check_report(db, before=before, after=after, **fields)
     with db.atomic():
         return create(db, enterprise_id=enterprise_id, unit_id=unit_id, source="report", values=values, by=by,
-                      before=before, after=after, place=place)
+                      before=before, after=after, place=place, risk_point_id=risk_point_id)
 
 
 def get(db, hazard_id) -> dict | None:
-    """One hazard with its people and place names."""
-    return one(db, _SELECT + " WHERE h.id = ?", (hazard_id,))
+    """One hazard with its people and place names, and the risk point it belongs to."""
+    found = one(db, _SELECT + " WHERE h.id = ?", (hazard_id,))
+    if found and found["risk_point_id"]:
+        point = one(db, "SELECT name, colour FROM risk_points WHERE id = ?", (found["risk_point_id"],))
+        found.update(risk_point_name=point["name"], risk_point_colour=point["colour"])
+    return found
 
 
 _COLUMNS = (

@@ -53,10 +53,20 @@ def _problems_of(name: str, doc: dict) -> list[str]:
                 out.append(f"{name}: 缺少 {field}")
     if kind == "five_s":
         groups = ("sort", "set_in_order", "shine", "standardize", "sustain")
-        if any(i.get("group") not in groups for i in items if isinstance(i, dict)):
-            out.append(f"{name}: group 应为 {'/'.join(groups)} 之一")
-        if sum(i.get("points", 0) for i in items if isinstance(i, dict) and isinstance(i.get("points"), int)) != 100:
-            out.append(f"{name}: 各条 points 合计应为 100")
+        # A threshold item is a rule about the total (below it the page suggests a hazard), not a scored item.
+        scored = [i for i in items if isinstance(i, dict) and i.get("group") != "threshold"]
+        if any(i.get("group") not in groups for i in scored):
+            out.append(f"{name}: group 应为 {'/'.join(groups)} 之一（阈值条目为 threshold）")
+        if any(not isinstance(i.get("points"), int) or isinstance(i.get("points"), bool) or i["points"] <= 0
+               for i in scored):
+            out.append(f"{name}: 每个考评条目须有正整数 points（分值）")
+        if sum(i["points"] for i in scored if isinstance(i.get("points"), int)) != 100:
+            out.append(f"{name}: 各考评条目 points 合计应为 100（阈值条目不计）")
+        for item in items:
+            if isinstance(item, dict) and item.get("group") == "threshold" and (
+                    not _number(item.get("below")) or not 0 < item["below"] <= 100):
+                out.append(f"{name}（{item.get('code')}）: 阈值条目须有 below，为 0 到 100 之间的分数"
+                           "（考评得分低于它时提示列为隐患）")
     if kind == "risk_method":
         out += _risk_method_problems(name, doc, items)
     if kind in ("risk_control", "colour_rule", "visit_frequency"):

@@ -4,7 +4,7 @@ hazards, refreshed in SQL when stale, so government pages read counts instead of
 import threading
 from datetime import UTC, datetime, time, timedelta
 
-from . import db, due, library
+from . import db, due, library, visit_plan
 from .db import one, rows
 from .enterprises import STANDARD_STATUS
 from .hazards import OPEN
@@ -57,7 +57,8 @@ def refresh(db, now: datetime | None = None, *, grace: int = 0, batch: int = 200
 
 
 def _recompute(db, ids: list[int], now: datetime) -> None:
-    """Due, done and overdue checklists and open hazards of these enterprises, as of `now`, in one statement."""
+    """Due, done and overdue checklists and open hazards of these enterprises, as of `now`, in one statement; then
+    their colours and next grid visits from those counts (anbiao/visit_plan.py)."""
     marks = ",".join("?" * len(ids))
     shift_texts = [r["shifts"] for r in rows(db, f"SELECT DISTINCT shifts FROM enterprises WHERE id IN ({marks})",
                                              ids)]
@@ -102,12 +103,14 @@ def _recompute(db, ids: list[int], now: datetime) -> None:
     params = [v for p in periods for v in p] + ids + [now.date().isoformat(), midnight, midnight]
     if db.conn.in_transaction:
         db.execute(sql, params)
+        visit_plan.keep(db, ids, now)
         _recount_areas(db, ids)
         return
     # IMMEDIATE: two workers refreshing at once take turns instead of one failing to upgrade its read.
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         db.execute(sql, params)
+        visit_plan.keep(db, ids, now)  # the colours and next visits, from the hazard counts just written
         _recount_areas(db, ids)
     except BaseException:
         db.conn.rollback()
@@ -186,13 +189,16 @@ def key(db, enterprise_id: int | None, *, worst: bool) -> tuple | None:
     return tuple(found[k] for k in WORST_KEY) if worst else (found["name"], found["id"])
 
 
-def worst(db, where: str, params: list, *, only: str | None = None, after: tuple | None = None,
-          limit: int = PAGE) -> tuple[list[dict], int | None]:
-    """Enterprises worst first (major hazards, overdue hazards, overdue checklists, open hazards), a page after
-    the key `after`; returns the page and the id to continue after, if there is more."""
+def worst(db, where: str, params: list, *, only: str | None = None, colour: str | None = None,
+          after: tuple | None = None, limit: int = PAGE) -> tuple[list[dict], int | None]:
+    """Enterprises worst first (major hazards, overdue hazards, overdue checklists, open hazards), of one risk
+    colour when given, a page after the key `after`; returns the page and the id to continue after, if there is more."""
     conditions, args = [where], list(params)
     if only in FILTERS:
         conditions.append(FILTERS[only][1])
+    if colour:
+        conditions.append("e.colour = ?")
+        args.append(colour)
     if after:
         conditions.append(f"({', '.join('e.' + k for k in WORST_KEY)}) < ({', '.join('?' * len(WORST_KEY))})")
         args += list(after)
@@ -202,13 +208,17 @@ def worst(db, where: str, params: list, *, only: str | None = None, after: tuple
     return _detail(db, found[:limit]), more
 
 
-def by_name(db, where: str, params: list, *, search: str = "", after: tuple | None = None,
-            limit: int = PAGE) -> tuple[list[dict], int | None]:
-    """Enterprises by name, those whose name contains `search` when given, a page after the key `after`."""
+def by_name(db, where: str, params: list, *, search: str = "", colour: str | None = None,
+            after: tuple | None = None, limit: int = PAGE) -> tuple[list[dict], int | None]:
+    """Enterprises by name, those whose name contains `search` and of one risk colour when given, a page after the
+    key `after`."""
     conditions, args = [where], list(params)
     if search:
         conditions.append("instr(e.name, ?) > 0")
         args.append(search)
+    if colour:
+        conditions.append("e.colour = ?")
+        args.append(colour)
     if after:
         conditions.append("(e.name, e.id) > (?, ?)")
         args += list(after)

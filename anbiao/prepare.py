@@ -10,7 +10,7 @@ enterprises) are kept too, with the 扫一扫 page, so a label scanned in the ap
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import checklists, due, hazards, overview, scope, signs
+from . import checklists, due, hazards, overview, scope, signs, visit_plan
 
 GRID_DAY = 8  # enterprises a grid worker makes ready at once: they walk maybe 5–10 a day, not the whole grid
 HAZARD_PAGES = 10  # open hazards kept per enterprise of a grid worker's day; the enterprise's list names the rest
@@ -84,10 +84,11 @@ def _checklists(db, user, found: list[dict], group: str, only_due: bool = True) 
 
 
 def grid_day(db, user, now: datetime, *, grace: int = 0) -> list[dict]:
-    """The grid enterprises not yet visited this period, those owed longest first, at most GRID_DAY."""
+    """The grid enterprises due for a visit by today, as the plan orders them (overdue first, the worse colour
+    first on the same date; anbiao/visit_plan.py), at most GRID_DAY."""
     where, params = scope.enterprise_where(user)
     overview.refresh(db, now, grace=grace)
-    return [e for e in overview.grid(db, where, params, now) if not e["visited"]][:GRID_DAY]
+    return visit_plan.due_by(db, where, params, now.date(), GRID_DAY)
 
 
 def _visit(db, ent: dict) -> list[Page]:

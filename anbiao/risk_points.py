@@ -11,6 +11,7 @@ from datetime import date
 
 from . import audit, enterprise_colour, library, risk
 from .db import now, one, rows
+from .due import local_now
 from .refusal import Refused
 
 FACTORS = {"person": "人的因素", "thing": "物的因素", "environment": "环境因素", "management": "管理因素"}
@@ -26,6 +27,10 @@ FACTOR_CHARS = 500
 MEASURE_CHARS = 200
 MEASURES_PER_KIND = 20
 LEVEL_NAMES = {"enterprise": "企业", "workshop": "车间", "post": "岗位"}
+# How each method's score is written where it shows: D = L×E×C, R = L×S.
+SCORE_SYMBOLS = {"lec": "D", "ls": "R"}
+# What each factor's letter stands for, beside its table of values (the same letter reads the same in both methods).
+FACTOR_NAMES = {"L": "事故发生的可能性", "E": "暴露于危险环境的频繁程度", "C": "发生事故的后果", "S": "后果的严重程度"}
 REASON_CHARS = 200
 
 
@@ -216,7 +221,12 @@ def reassess(db, point: dict, fields: dict, by=None) -> None:
 
 def retire(db, point: dict, reason: str = "", by=None) -> None:
     """No longer a risk point (the equipment is gone, the activity stopped): kept with its history."""
+    if point["retired_at"]:
+        raise Refused("该风险点已撤销")
     reason = _reason(reason)
+    # The reason is the record of why a hazard source left the register; it also stands for "are you sure".
+    if not reason:
+        raise Refused("请写明撤销的原因，例如设备已拆除、作业已停止", "reason")
     with db.atomic():
         db.execute("UPDATE risk_points SET retired_at = ?, updated_at = ? WHERE id = ? AND retired_at IS NULL",
                    (now(), now(), point["id"]))
@@ -232,8 +242,8 @@ def _decoded(point: dict | None) -> dict | None:
     return point
 
 
-_WITH_UNITS = ("SELECT p.*, u.name AS unit_name, u.kind AS unit_kind, w.name AS workshop_name FROM risk_points p"
-               " JOIN units u ON u.id = p.unit_id LEFT JOIN units w ON w.id = u.parent_id")
+_WITH_UNITS = ("SELECT p.*, u.name AS unit_name, u.kind AS unit_kind, w.id AS workshop_id, w.name AS workshop_name"
+               " FROM risk_points p JOIN units u ON u.id = p.unit_id LEFT JOIN units w ON w.id = u.parent_id")
 
 
 def get(db, point_id) -> dict | None:
@@ -296,3 +306,54 @@ def form_values(db, point: dict) -> dict:
             "values": point["factor_values"], "factors": point["factors"], "review_on": point["review_on"] or "",
             "responsible_user_id": point["responsible_user_id"] or "",
             "measures": measures_text(measures(db, [point["id"]])[point["id"]])}
+
+
+def counts(db, enterprise_id: int, only: set[int] | None = None) -> dict[str, int]:
+    """Points in force per colour, worst first and zero included; `only` confines them to some units (one SQL count)."""
+    sql, params = "SELECT colour, COUNT(*) AS n FROM risk_points WHERE enterprise_id = ? AND retired_at IS NULL", [
+        enterprise_id]
+    if only is not None:
+        sql += f" AND unit_id IN ({','.join('?' * len(only)) or 'NULL'})"
+        params += sorted(only)
+    found = dict.fromkeys(risk.COLOUR_NAMES, 0)
+    for r in rows(db, sql + " GROUP BY colour", params):
+        found[r["colour"]] = r["n"]
+    return found
+
+
+def accounts(db, enterprise_id: int) -> list[dict]:
+    """The enterprise's active accounts, any of whom may be named a point's responsible person."""
+    return rows(db, "SELECT id, name, username FROM users WHERE enterprise_id = ? AND active = 1 ORDER BY name, id",
+                (enterprise_id,))
+
+
+def annotated(db, points: list[dict], today: str | None = None) -> list[dict]:
+    """Points with who answers for them (`responsible`: the account's name, else the name typed) and whether their
+    review date has passed (`review_overdue`)."""
+    today = today or local_now().date().isoformat()
+    ids = sorted({p["responsible_user_id"] for p in points if p["responsible_user_id"]})
+    names = {r["id"]: r["name"] for r in rows(
+        db, f"SELECT id, name FROM users WHERE id IN ({','.join('?' * len(ids)) or 'NULL'})", ids)}
+    for p in points:
+        p["responsible"] = names.get(p["responsible_user_id"]) or p["responsible_name"]
+        p["review_overdue"] = bool(p["review_on"]) and not p["retired_at"] and p["review_on"] < today
+    return points
+
+
+def register(db, enterprise_id: int, only: set[int] | None = None, *, unit_id=None, today=None) -> list[dict]:
+    """The points in force a person sees, worst first, annotated; `unit_id` narrows them to one unit (a workshop
+    with its posts)."""
+    found = [p for p in of_enterprise(db, enterprise_id, only)
+             if unit_id is None or unit_id in (p["unit_id"], p["workshop_id"])]
+    return annotated(db, found, today)
+
+
+def meanings(db) -> dict[str, dict[str, dict[float, str]]]:
+    """What each factor value means, for reading an assessment again: {method: {factor: {value: meaning}}}."""
+    return {code: {group: {float(v["value"]): v["name"] for v in table} for group, table in method["factors"].items()}
+            for code, method in risk.methods(db).items()}
+
+
+def tied_hazards(db, point_id: int) -> list[dict]:
+    """The hazards tied to a point, newest first (the caller keeps those the person may see)."""
+    return rows(db, "SELECT * FROM hazards WHERE risk_point_id = ? ORDER BY id DESC LIMIT 100", (point_id,))

@@ -81,7 +81,7 @@ def clock_gap(client_time, server_time) -> str:
 
 def install(app) -> None:
     """Template filters and the labels every page may use."""
-    from . import library
+    from . import library, risk
 
     app.add_template_filter(when)
     app.add_template_filter(deadline)
@@ -89,6 +89,7 @@ def install(app) -> None:
     app.add_template_filter(phone_time)
     app.context_processor(lambda: {"FREQ": library.FREQUENCIES, "TIERS": library.TIERS})
     app.jinja_env.globals["new_key"] = new_key  # globals reach imported form macros
+    app.jinja_env.globals["RISK_COLOURS"] = risk.COLOUR_NAMES
 
 
 def place_from(form) -> dict:

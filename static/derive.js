@@ -28,6 +28,8 @@
       all.indeterminate = on > 0 && on < items.length;
       group.querySelector('[data-group-count]').textContent = TEXT.group(on, items.length);
     });
+    // A risk point's measures are items too, picked outside the aspect groups.
+    picked += form.querySelectorAll('input[name=measure]:checked').length;
     const own = Array.from(form.querySelectorAll('input[name=own_content]'))
       .filter((input) => input.value.trim()).length;
     form.querySelector('[data-pick-total]').textContent = TEXT.total(picked, own);

@@ -49,6 +49,7 @@ def card(conn, post="充装班"):
     """The post's card and its current items, in order."""
     checklist_id = conn.execute(
         "SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id WHERE u.name = ? AND c.tier = 'post'"
+        " AND c.kind = 'check'"
         " AND c.archived_at IS NULL", (post,)).fetchone()[0]
     items = [dict(r) for r in conn.execute(
         "SELECT * FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",

@@ -98,6 +98,88 @@ sign_forms.reissue           GET   标识号充装班         405   405   405   
 sign_forms.reissue           POST  标识号充装班         login 422   403   403   404   422   422   403   404
 sign_forms.reissue           POST  标识号全厂           login 422   403   403   404   422   404   404   404
 sign_forms.reissue           POST  标识号车床班         login 422   403   404   403   404   404   404   422
+risk_points.index            GET   企业1                login 200   200   200   404   200   200   200   404
+risk_points.index            GET   企业2                login 200   200   404   200   404   404   404   200
+risk_points.new              GET   企业1                login 200   403   403   404   200   200   403   404
+risk_points.new              GET   企业2                login 200   403   404   403   404   404   404   200
+risk_points.new              POST  企业1                login 422   403   403   404   422   422   403   404
+risk_points.new              POST  企业2                login 422   403   404   403   404   404   404   422
+risk_points.import_sheet     GET   企业1                login 200   403   403   404   200   200   403   404
+risk_points.import_sheet     GET   企业2                login 200   403   404   403   404   404   404   200
+risk_points.import_sheet     POST  企业1                login 422   403   403   404   422   422   403   404
+risk_points.import_sheet     POST  企业2                login 422   403   404   403   404   404   404   422
+risk_points.template         GET   企业1                login 200   403   403   404   200   200   403   404
+risk_points.template         GET   企业2                login 200   403   404   403   404   404   404   200
+risk_points.show             GET   风险点充装班         login 200   200   200   404   200   200   200   404
+risk_points.show             GET   风险点储配站         login 200   200   200   404   200   200   404   404
+risk_points.show             GET   风险点冲压班         login 200   200   404   200   404   404   404   200
+risk_points.reassess         GET   风险点充装班         login 200   403   403   404   200   200   403   404
+risk_points.reassess         GET   风险点储配站         login 200   403   403   404   200   200   404   404
+risk_points.reassess         GET   风险点冲压班         login 200   403   404   403   404   404   404   200
+risk_points.reassess         POST  风险点充装班         login 422   403   403   404   422   422   403   404
+risk_points.reassess         POST  风险点储配站         login 422   403   403   404   422   422   404   404
+risk_points.reassess         POST  风险点冲压班         login 422   403   404   403   404   404   404   422
+risk_points.retire           GET   风险点充装班         405   405   405   405   405   405   405   405   405
+risk_points.retire           POST  风险点充装班         login 422   403   403   404   422   422   403   404
+risk_points.retire           POST  风险点储配站         login 422   403   403   404   422   422   404   404
+risk_points.retire           POST  风险点冲压班         login 422   403   404   403   404   404   404   422
+risk_maps.index              GET   企业1                login 200   200   200   404   200   200   200   404
+risk_maps.index              GET   企业2                login 200   200   404   200   404   404   404   200
+risk_maps.new                GET   企业1                login 200   403   403   404   200   200   403   404
+risk_maps.new                GET   企业2                login 200   403   404   403   404   404   404   200
+risk_maps.new                POST  企业1                login 422   403   403   404   422   422   403   404
+risk_maps.new                POST  企业2                login 422   403   404   403   404   404   404   422
+risk_maps.show               GET   分布图全厂           login 200   200   200   404   200   200   200   404
+risk_maps.show               GET   分布图储配站         login 200   200   200   404   200   200   200   404
+risk_maps.show               GET   分布图机加工车间     login 200   200   404   200   404   404   404   200
+risk_maps.plan               GET   分布图全厂           login 200   200   200   404   200   200   200   404
+risk_maps.plan               GET   分布图机加工车间     login 200   200   404   200   404   404   404   200
+risk_maps.print_map          GET   分布图全厂           login 200   200   200   404   200   200   200   404
+risk_maps.print_map          GET   分布图机加工车间     login 200   200   404   200   404   404   404   200
+risk_maps.mark               GET   分布图全厂           405   405   405   405   405   405   405   405   405
+risk_maps.mark               POST  分布图全厂           login 422   403   403   404   422   403   403   404
+risk_maps.mark               POST  分布图储配站         login 422   403   403   404   422   422   403   404
+risk_maps.mark               POST  分布图机加工车间     login 422   403   404   403   404   404   404   422
+risk_maps.replace_plan       GET   分布图全厂           405   405   405   405   405   405   405   405   405
+risk_maps.replace_plan       POST  分布图全厂           login 422   403   403   404   422   403   403   404
+risk_maps.replace_plan       POST  分布图储配站         login 422   403   403   404   422   422   403   404
+risk_maps.replace_plan       POST  分布图机加工车间     login 422   403   404   403   404   404   404   422
+risk_maps.retire             GET   分布图全厂           405   405   405   405   405   405   405   405   405
+risk_maps.retire             POST  分布图全厂           login 422   403   403   404   422   403   403   404
+risk_maps.retire             POST  分布图储配站         login 422   403   403   404   422   422   403   404
+risk_maps.retire             POST  分布图机加工车间     login 422   403   404   403   404   404   404   422
+risk_maps.public_map         GET   公告栏全厂           200   200   200   200   200   200   200   200   200
+risk_maps.public_map         GET   标识充装班           404   404   404   404   404   404   404   404   404
+risk_maps.public_plan        GET   公告栏全厂           200   200   200   200   200   200   200   200   200
+risk_maps.public_plan        GET   标识充装班           404   404   404   404   404   404   404   404   404
+enterprise_colour.page       GET   企业1                login 200   200   200   404   200   200   200   404
+enterprise_colour.page       GET   企业2                login 200   200   404   200   404   404   404   200
+enterprise_colour.page       POST  企业1                login 422   422   403   404   403   403   403   404
+enterprise_colour.page       POST  企业2                login 422   422   404   403   404   404   404   403
+five_s.enterprise            GET   企业1                login 200   200   200   404   200   404   404   404
+five_s.enterprise            GET   企业2                login 200   200   404   200   404   404   404   200
+five_s.unit                  GET   抢修班               login 200   200   200   404   200   404   404   404
+five_s.unit                  GET   充装班               login 200   200   200   404   200   200   200   404
+five_s.unit                  GET   储配站               login 200   200   200   404   200   200   404   404
+five_s.unit                  GET   车床班               login 200   200   404   200   404   404   404   200
+five_s.unit                  GET   机加工车间           login 200   200   404   200   404   404   404   200
+five_s.print_trend           GET   抢修班               login 200   200   200   404   200   404   404   404
+five_s.print_trend           GET   充装班               login 200   200   200   404   200   200   200   404
+five_s.print_trend           GET   储配站               login 404   404   404   404   404   404   404   404
+five_s.print_trend           GET   车床班               login 200   200   404   200   404   404   404   200
+five_s.show                  GET   考评抢修班           login 200   200   200   404   200   404   404   404
+five_s.show                  GET   考评车床班           login 200   200   404   200   404   404   404   200
+five_s.photo                 GET   考评车床班/考评照片车床班/thumb login 200   200   404   200   404   404   404   200
+five_s.setup                 GET   充装班               405   405   405   405   405   405   405   405   405
+five_s.setup                 POST  充装班               login -     403   403   404   -     -     403   404
+five_s.setup                 POST  抢修班               login 302   403   403   404   302   404   404   404
+five_s.setup                 POST  储配站               login 302   403   403   404   302   403   404   404
+five_s.setup                 POST  车床班               login 302   403   404   403   404   404   404   302
+five_s.submit                GET   5S抢修班             405   405   405   405   405   405   405   405   405
+five_s.submit                POST  5S抢修班             login 403   403   403   404   422   404   404   404
+five_s.submit                POST  5S车床班             login 403   403   404   403   404   404   404   422
+inspections.fill             GET   5S车床班             login 403   403   404   403   404   404   404   200
+inspections.submit           POST  5S车床班             login 403   403   404   403   404   404   404   404
 prepare.today                GET   -                    405   405   405   405   405   405   405   405   405
 prepare.today                POST  -                    login 200   200   200   200   200   200   200   200
 enterprises.index            GET   -                    login 200   200   200   200   200   200   200   200
@@ -153,30 +235,37 @@ checklists.show              GET   回头看2              login 200   200   404
 checklists.show              GET   导则2                login 200   200   404   200   404   404   404   200
 checklists.assignment        GET   充装班卡片           405   405   405   405   405   405   405   405   405
 checklists.add_item          GET   充装班卡片           405   405   405   405   405   405   405   405   405
+checklists.add_measures      GET   充装班卡片           405   405   405   405   405   405   405   405   405
 checklists.reword_item       GET   充装班卡片/条目      405   405   405   405   405   405   405   405   405
 checklists.remove_item       GET   充装班卡片/条目      405   405   405   405   405   405   405   405   405
 checklists.assignment        POST  清单1                login 302   403   403   404   302   403   403   404
 checklists.add_item          POST  清单1                login 302   403   403   404   302   403   403   404
+checklists.add_measures      POST  清单1                login 302   403   403   404   302   403   403   404
 checklists.reword_item       POST  清单1/条目           login 302   403   403   404   302   403   403   404
 checklists.remove_item       POST  清单1/条目           login -     403   403   404   -     403   403   404
 checklists.assignment        POST  储配站表册           login 302   403   403   404   302   403   403   404
 checklists.add_item          POST  储配站表册           login 302   403   403   404   302   403   403   404
+checklists.add_measures      POST  储配站表册           login 302   403   403   404   302   403   403   404
 checklists.reword_item       POST  储配站表册/条目      login 302   403   403   404   302   403   403   404
 checklists.remove_item       POST  储配站表册/条目      login -     403   403   404   -     403   403   404
 checklists.assignment        POST  充装班卡片           login 302   403   403   404   302   302   403   404
 checklists.add_item          POST  充装班卡片           login 302   403   403   404   302   302   403   404
+checklists.add_measures      POST  充装班卡片           login 302   403   403   404   302   302   403   404
 checklists.reword_item       POST  充装班卡片/条目      login 302   403   403   404   302   302   403   404
 checklists.remove_item       POST  充装班卡片/条目      login -     403   403   404   -     -     403   404
 checklists.assignment        POST  巡线班卡片           login 302   403   403   404   302   404   404   404
 checklists.add_item          POST  巡线班卡片           login 302   403   403   404   302   404   404   404
+checklists.add_measures      POST  巡线班卡片           login 302   403   403   404   302   404   404   404
 checklists.reword_item       POST  巡线班卡片/条目      login 302   403   403   404   302   404   404   404
 checklists.remove_item       POST  巡线班卡片/条目      login -     403   403   404   -     404   404   404
 checklists.assignment        POST  导则1                login 302   403   403   404   403   404   404   404
 checklists.add_item          POST  导则1                login 302   403   403   404   403   404   404   404
+checklists.add_measures      POST  导则1                login 302   403   403   404   403   404   404   404
 checklists.reword_item       POST  导则1/条目           login 302   403   403   404   403   404   404   404
 checklists.remove_item       POST  导则1/条目           login -     403   403   404   403   404   404   404
 checklists.assignment        POST  车床班卡片           login 302   403   404   403   404   404   404   302
 checklists.add_item          POST  车床班卡片           login 302   403   404   403   404   404   404   302
+checklists.add_measures      POST  车床班卡片           login 302   403   404   403   404   404   404   302
 checklists.reword_item       POST  车床班卡片/条目      login 302   403   404   403   404   404   404   302
 checklists.remove_item       POST  车床班卡片/条目      login -     403   404   403   404   404   404   -
 checklists.derive            GET   企业1/储配站         login 200   403   403   404   200   403   404   404
@@ -196,6 +285,8 @@ library.index                GET   -                    login 200   200   200   
 library.doc                  GET   检查库文档           login 200   200   200   200   200   200   404   200
 library.doc                  GET   检查库燃气卡片       login 200   200   200   200   200   200   200   200
 library.doc                  GET   检查库工贸卡片       login 200   200   200   200   200   200   404   200
+library.doc                  GET   检查库LEC            login 200   200   200   200   200   200   404   200
+library.doc                  GET   检查库分色频次       login 200   200   200   200   200   200   404   200
 audit.index                  GET   -                    login 200   403   403   403   200   403   403   200
 people.index                 GET   -                    login 200   403   403   403   200   403   403   200
 people.index                 POST  -                    login 422   403   403   403   422   403   403   422
@@ -249,7 +340,7 @@ auth.logout                  POST  -                    login -     -     -     
 # What the POST carries where an empty form would be refused before its content is looked at.
 FORMS = {"people.index": {"role": "team_leader"}}
 
-UNITS = ("储配站", "充装班", "运行班", "管网运行部", "巡线班", "机加工车间", "车床班")
+UNITS = ("储配站", "充装班", "运行班", "管网运行部", "巡线班", "抢修班", "机加工车间", "车床班")
 CHECKLISTS = {  # name in the table → (enterprise, tier, unit name)
     "清单1": (1, "enterprise", None), "回头看1": (1, "lookback", None), "导则1": (1, "grid", None),
     "储配站表册": (1, "workshop", "储配站"), "管网运行部表册": (1, "workshop", "管网运行部"),
@@ -285,7 +376,8 @@ def lookup(conn) -> dict:
         ids[name] = ("unit_id", first("SELECT id FROM units WHERE name = ?", (name,)))
     for key, (number, tier, unit) in CHECKLISTS.items():
         ids[key] = ("checklist_id", first(
-            "SELECT id FROM checklists WHERE enterprise_id = ? AND tier = ? AND unit_id IS ? AND archived_at IS NULL",
+            "SELECT id FROM checklists WHERE enterprise_id = ? AND tier = ? AND unit_id IS ? AND kind = 'check'"
+            " AND archived_at IS NULL",
             (ids[f"企业{number}"][1], tier, ids[unit][1] if unit else None)))
     for username in ACCOUNTS:
         ids[f"账号{username}"] = ("account_id", first("SELECT id FROM users WHERE username = ?", (username,)))
@@ -309,6 +401,26 @@ def lookup(conn) -> dict:
         "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
         " WHERE s.unit_id = ? AND t.replaced_at IS NULL ORDER BY s.id", (ids["充装班"][1],)))
     ids["举报1"] = ("report_id", first("SELECT id FROM public_reports ORDER BY id"))
+    for unit in ("充装班", "储配站", "冲压班"):  # the demo's risk points: red at a post, orange at a workshop, yellow
+        ids[f"风险点{unit}"] = ("point_id", first(
+            "SELECT p.id FROM risk_points p JOIN units u ON u.id = p.unit_id WHERE u.name = ? ORDER BY p.id", (unit,)))
+    for key, code in (("检查库LEC", "lec"), ("检查库分色频次", "visit-frequency")):
+        ids[key] = ("doc_id", first("SELECT id FROM library_docs WHERE code = ? ORDER BY version DESC", (code,)))
+    for unit in ("抢修班", "车床班"):  # the demo's 5S 考评 of a post, a score of it with a deduction, and its photo
+        ids[f"5S{unit}"] = ("checklist_id", first(
+            "SELECT id FROM checklists WHERE unit_id = ? AND kind = 'five_s'", (ids[unit][1],)))
+        ids[f"考评{unit}"] = ("score_id", first(
+            "SELECT s.id FROM five_s_scores s JOIN five_s_deductions d ON d.score_id = s.id WHERE s.unit_id = ?"
+            " ORDER BY s.id", (ids[unit][1],)))
+        ids[f"考评照片{unit}"] = ("photo_hash", first(
+            "SELECT p.hash FROM five_s_deductions d JOIN five_s_photos f ON f.deduction_id = d.id"
+            " JOIN photos p ON p.id = f.photo_id WHERE d.score_id = ?", (ids[f"考评{unit}"][1],)))
+    ids["公告栏全厂"] = ("token", first(
+        "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
+        " WHERE s.unit_id IS NULL AND s.kind = 'notice_board' AND t.replaced_at IS NULL ORDER BY s.id"))
+    for key, unit in (("分布图全厂", None), ("分布图储配站", "储配站"), ("分布图机加工车间", "机加工车间")):
+        ids[key] = ("map_id", first("SELECT id FROM risk_maps WHERE unit_id IS ? ORDER BY id",
+                                    (ids[unit][1] if unit else None,)))
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
     for key, industry in (("检查库燃气卡片", "城镇燃气"), ("检查库工贸卡片", "工贸")):

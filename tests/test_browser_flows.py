@@ -111,7 +111,8 @@ def test_every_page_a_manager_and_admin_use_fits_a_phone(live_server, phone, con
     """The file, unit tree, checklists, derive, accounts and grid pages fit the phone too."""
     ent = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
     post = conn.execute("SELECT id FROM units WHERE name = '运行班'").fetchone()[0]
-    card = conn.execute("SELECT id FROM checklists WHERE tier = 'post' AND enterprise_id = ?", (ent,)).fetchone()[0]
+    card = conn.execute("SELECT id FROM checklists WHERE tier = 'post' AND kind = 'check' AND enterprise_id = ?",
+                        (ent,)).fetchone()[0]
     pages = {
         "manager1": ["/", f"/enterprises/{ent}", f"/enterprises/{ent}/units", f"/enterprises/{ent}/checklists",
                      f"/checklists/{card}", f"/enterprises/{ent}/units/{post}/derive", "/people", "/library"],

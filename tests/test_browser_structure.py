@@ -35,6 +35,12 @@ def test_derive_groups_by_aspect_with_select_all(live_server, phone, conn):
     expect(short.locator("details")).to_have_attribute("open", "")
     expect(short.get_by_role("checkbox").nth(1)).to_be_visible()
     total = phone.locator("[data-pick-total]")
+    # The workshop controls its orange risk point: that point's three measures come picked, and count.
+    picked_measures = phone.locator("fieldset.risk-measures input[name=measure]:checked")
+    expect(picked_measures).to_have_count(3)
+    expect(total).to_have_text("已选 3 条")
+    for _ in range(3):
+        picked_measures.first.uncheck()
     expect(total).to_have_text("已选 0 条")
 
     basics.get_by_role("checkbox", name="全选“基础管理”").check()

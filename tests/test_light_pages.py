@@ -62,6 +62,10 @@ def needed(html: str) -> list[str]:
         own.append("presence.js")
     if re.search(r"<button\b[^>]*\sdata-print\b", html):  # the A4 sign labels and posters
         own.append("print.js")
+    if re.search(r"\sdata-risk-form(?=[\s>])", html):  # the live score of a risk point's assessment
+        own.append("risk_form.js")
+    if re.search(r"\sdata-risk-map(?=[\s>])", html):  # placing points and zones on a risk map by touch
+        own.append("risk_map.js")
     always = SIGNED_IN if "data-user=" in html else ALWAYS
     return [*always, *(name for kind in BUNDLES if kind in kinds for name in BUNDLES[kind]), *own]
 

@@ -169,7 +169,9 @@ class VisibleText(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         self.parts += [attrs[name] for name in self.SHOWN if attrs.get(name)]
-        if tag in ("input", "button") and attrs.get("type") != "hidden" and attrs.get("value"):
+        # A text box or button shows its value; a hidden field, a radio button or a check box does not.
+        unseen = ("hidden", "radio", "checkbox")
+        if tag in ("input", "button") and attrs.get("type") not in unseen and attrs.get("value"):
             self.parts.append(attrs["value"])
 
     def handle_endtag(self, tag):
@@ -236,7 +238,8 @@ def test_library_codes_never_show_in_pages(signed_in, conn, who):
 
 def test_derive_and_checklist_pages_name_the_library_document_by_title_and_version(signed_in, conn):
     manager, e1 = signed_in("manager1"), ent(conn, GAS)
-    card = first(conn, "SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post'", (unit(conn, "充装班"),))
+    card = first(conn, "SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post' AND kind = 'check'",
+                 (unit(conn, "充装班"),))
     page = text(manager.get(f"/checklists/{card}"))
     assert "来自检查库：" in page and "城镇燃气企业岗位安全检查卡片</a> 第 1 版" in page
     derive = text(manager.get(f"/enterprises/{e1}/units/{unit(conn, '运行班')}/derive"))
@@ -264,7 +267,8 @@ def test_team_leader_sees_only_post_cards_of_own_industry(signed_in, conn):
 def test_team_leaders_own_card_links_to_its_library_card_only_when_readable(signed_in, conn):
     """leader1's card names its template with a link; the register above names its template without one."""
     leader = signed_in("leader1")
-    card = first(conn, "SELECT id, library_doc_id FROM checklists WHERE unit_id = ? AND tier = 'post'",
+    card = first(conn, "SELECT id, library_doc_id FROM checklists WHERE unit_id = ? AND tier = 'post'"
+                       " AND kind = 'check'",
                  (unit(conn, "充装班"),))
     doc = conn.execute("SELECT library_doc_id FROM checklists WHERE id = ?", (card,)).fetchone()[0]
     assert f'href="/library/{doc}"' in text(leader.get(f"/checklists/{card}"))
@@ -390,7 +394,8 @@ def test_audit_log_filters_by_person_record_and_date(signed_in, conn, dated):
 def busy(conn):
     """Forty more changes to checklists, so the log runs to several pages."""
     manager = user_id(conn, "manager1")
-    card = first(conn, "SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post'", (unit(conn, "充装班"),))
+    card = first(conn, "SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post' AND kind = 'check'",
+                 (unit(conn, "充装班"),))
     for n in range(40):
         audit.record(conn, manager, "assign", "checklist", card, {"responsible_title": ["班长", f"班长{n}"]})
     conn.conn.commit()

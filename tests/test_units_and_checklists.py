@@ -463,7 +463,8 @@ def test_post_moved_to_another_workshop_takes_its_card_and_leaves_the_old_heads_
     e1 = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
     post = conn.execute("SELECT id FROM units WHERE name = '运行班'").fetchone()[0]
     pipes = conn.execute("SELECT id FROM units WHERE name = '管网运行部'").fetchone()[0]
-    card = conn.execute("SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post'", (post,)).fetchone()[0]
+    card = conn.execute("SELECT id FROM checklists WHERE unit_id = ? AND tier = 'post' AND kind = 'check'",
+                        (post,)).fetchone()[0]
     assert head.get(f"/checklists/{card}").status_code == 200
     response = manager.post(f"/enterprises/{e1}/units/{post}/move", {"workshop_id": pipes},
                             headers={"HX-Request": "true"})

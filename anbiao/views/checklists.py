@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, checklists, db, inspections, library, scope, units
+from .. import audit, checklists, db, inspections, library, risk_feed, scope, units
 from ..db import one
 from ..web import done
 
@@ -57,8 +57,13 @@ def show(checklist_id):
         parent = None
     doc = one(conn, "SELECT id, title, version FROM library_docs WHERE id = ?",
               (found["library_doc_id"],)) if found["library_doc_id"] else None
+    items = checklists.get_items(conn, checklist_id)
+    unit = one(conn, "SELECT * FROM units WHERE id = ?", (found["unit_id"],)) if found["unit_id"] else None
+    offer = may_manage and found["kind"] == "check" and found["tier"] in risk_feed.TIER_LEVEL
     return render_template(
-        "checklists/show.html", checklist=found, ent=ent, items=checklists.get_items(conn, checklist_id),
+        "checklists/show.html", checklist=found, ent=ent, items=items,
+        colours=risk_feed.item_colours(conn, [i["id"] for i in items if i["risk_measure_id"]]),
+        points=risk_feed.offered(conn, ent["id"], unit, checklist_id) if offer else [],
         may_manage=may_manage, unit_label=units.label(conn, found["unit_id"]), parent=parent,
         tiers=library.TIERS, frequencies=library.FREQUENCIES, aspects=library.ASPECTS,
         people=checklists.responsible_choices(conn, found),
@@ -106,6 +111,13 @@ def add_item(checklist_id):
         basis=form.get("basis"), by=current_user["id"]), "已添加条目")
 
 
+@bp.post("/checklists/<int:checklist_id>/measures")
+@login_required
+def add_measures(checklist_id):
+    return _change(checklist_id, lambda conn, c: risk_feed.add_to(
+        conn, c, request.form.getlist("measure", type=int), by=current_user["id"]), "已增加所选管控措施")
+
+
 @bp.post("/checklists/<int:checklist_id>/items/<int:item_id>")
 @login_required
 def reword_item(checklist_id, item_id):
@@ -138,7 +150,8 @@ def derive(enterprise_id, unit_id):
                                                            strict=False) if c.strip()]
         try:
             checklist_id = checklists.derive(
-                conn, ent, unit, parent_item_ids=form.getlist("parent_item", type=int),
+                conn, ent, unit, risk_items=risk_feed.items(conn, ent["id"], unit, form.getlist("measure", type=int)),
+                parent_item_ids=form.getlist("parent_item", type=int),
                 library_item_ids=form.getlist("library_item", type=int), own=own, title=form.get("title"),
                 frequency=form.get("frequency"), responsible_title=form.get("responsible_title"),
                 responsible_user_id=form.get("responsible_user_id", type=int), on_failure=form.get("on_failure"),
@@ -152,7 +165,7 @@ def derive(enterprise_id, unit_id):
               "library": checklists.by_aspect(source["template_items"], form.getlist("library_item"))}
     return render_template(
         "checklists/derive.html", ent=ent, unit=unit, unit_label=units.label(conn, unit_id), source=source,
-        groups=groups,
+        groups=groups, points=risk_feed.offered(conn, ent["id"], unit),
         tier=tier, tiers=library.TIERS, frequencies=library.FREQUENCIES, aspects=library.ASPECTS, form=form,
         error=error, people=checklists.responsible_choices(conn, {"tier": tier, "unit_id": unit_id,
                                                                   "enterprise_id": ent["id"]}),

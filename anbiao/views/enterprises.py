@@ -7,6 +7,7 @@ from .. import (
     audit,
     checklists,
     db,
+    enterprise_colour,
     enterprises,
     grids,
     hazards,
@@ -39,17 +40,19 @@ def index():
     where, params = scope.enterprise_where(current_user)
     overview.refresh(conn, grace=current_app.config["OVERVIEW_GRACE"])
     only = args.get("only") if args.get("only") in overview.FILTERS else None
+    colour = args.get("colour") if args.get("colour") in enterprise_colour.LEVEL_NAMES else None
     worst = bool(only) or args.get("order") == "worst"
     after = args.get("after", type=int)
     # Keyset pages: the next page starts after the last enterprise shown, by its key in this order.
     if worst:
-        found, more = overview.worst(conn, where, params, only=only, after=overview.key(conn, after, worst=True))
+        found, more = overview.worst(conn, where, params, only=only, colour=colour,
+                                     after=overview.key(conn, after, worst=True))
     else:
-        found, more = overview.by_name(conn, where, params, search=(args.get("q") or "").strip()[:50],
+        found, more = overview.by_name(conn, where, params, search=(args.get("q") or "").strip()[:50], colour=colour,
                                        after=overview.key(conn, after, worst=False))
     return render_template("enterprises/list.html", enterprises=found, more=more, only=only, worst=worst,
                            args=args, filters=overview.FILTERS, may_create=scope.may_create_enterprises(current_user),
-                           labels=enterprises)
+                           labels=enterprises, colour=colour, colours=enterprise_colour.LEVEL_NAMES)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,7 +76,8 @@ def new():
 @login_required
 def show(enterprise_id):
     conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
+    # A hazard changed since the last roll-up already shows in the colour.
+    ent = enterprise_colour.current(conn, scope.enterprise(conn, current_user, enterprise_id))
     only = scope.unit_ids(conn, current_user)
     return render_template(
         "enterprises/show.html", ent=ent, labels=enterprises, tree=units.tree(conn, enterprise_id, only),
@@ -82,6 +86,7 @@ def show(enterprise_id):
         counts=hazards.open_counts(conn, enterprise_id, only, current_user["id"]),
         may_report=current_user["role"] != "supervisor",
         may_manage=scope.may_manage_checklists(conn, current_user, ent),
+        sees_five_s=scope.sees_five_s(conn, current_user, None),
         # A kept guide is a plain link, which opens offline from the phone's copy; the POST that makes the guide
         # on a first visit cannot.
         grid_guide=checklists.kept_grid_checklist(conn, enterprise_id)
@@ -90,7 +95,7 @@ def show(enterprise_id):
         if scope.may_edit_enterprise(current_user, ent) else [],
         # 六有 at a glance for those who see the whole enterprise; a leader or head sees their own signs' list.
         liuyou=signs.coverage(conn, enterprise_id) if only is None else None,
-        sign_kinds=signs.kinds(conn), sign_states=signs.STATES,
+        sign_kinds=signs.kinds(conn), sign_states=signs.STATES, colour=enterprise_colour.summary(conn, ent),
         waiting_reports=len(public_reports.of_enterprise(conn, enterprise_id))
         if scope.may_review_reports(conn, current_user, ent) else None,
     )

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import db, exports, hazards, idempotency, photos, scope, storage, units
+from .. import db, exports, hazards, idempotency, photos, risk_points, scope, storage, units
 from ..db import rows
 from ..due import TZ
 from ..photos import PhotoError, from_request
@@ -38,6 +38,7 @@ def report(enterprise_id):
     tree, whole = _unit_choices(conn, ent)
     scope.require(current_user["role"] != "supervisor")
     problems, reasons = [], {}
+    points = risk_points.of_enterprise(conn, enterprise_id, scope.unit_ids(conn, current_user))
     if request.method == "POST":
         form = request.form
         unit_id = form.get("unit_id", type=int)
@@ -45,13 +46,14 @@ def report(enterprise_id):
         try:
             if (unit_id is None and not whole) or (unit_id is not None and unit_id not in allowed):
                 raise hazards.Refused("请选择隐患所在的车间或岗位", "unit_id")
+            point_id = _risk_point(form.get("risk_point_id"), unit_id, points)
             before = _photos("photos", "隐患照片")
             after = _photos("after_photos", "整改后照片") if form.get("on_the_spot") else []
             with conn.atomic():
                 idempotency.claim(conn)
                 hazard_id = hazards.report(
                     conn, enterprise_id=enterprise_id, unit_id=unit_id, by=current_user["id"],
-                    place=place_from(form), before=before, after=after,
+                    place=place_from(form), before=before, after=after, risk_point_id=point_id,
                     fields={"description": form.get("description"), "category": form.get("category"),
                             "level": form.get("level"), "on_the_spot": bool(form.get("on_the_spot"))})
                 target = url_for("hazards.show", hazard_id=hazard_id)
@@ -63,10 +65,22 @@ def report(enterprise_id):
         else:
             flash("已保存：已立行立改，隐患已闭环" if form.get("on_the_spot") else "已保存：隐患已上报", "ok")
             return redirect(target)
-    return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems,
+    return render_template("hazards/report.html", ent=ent, tree=tree, whole=whole, problems=problems, points=points,
                            reasons=reasons, categories=hazards.categories(conn), levels=hazards.LEVELS,
                            # A link may fill the unit and description in (在此上报 from a scanned sign).
                            form=request.form if request.method == "POST" else request.args), (422 if problems else 200)
+
+
+def _risk_point(raw, unit_id, points) -> int | None:
+    """The risk point a reporter ties the hazard to (optional): one they see, at the hazard's unit or a post of it."""
+    if not raw:
+        return None
+    point = next((p for p in points if str(p["id"]) == raw), None)
+    if point is None:
+        raise hazards.Refused("请从列表中选择风险点", "risk_point_id")
+    if unit_id is not None and unit_id != point["unit_id"] and unit_id != point.get("workshop_id"):
+        raise hazards.Refused(f"风险点“{point['name']}”不在所选车间/岗位", "risk_point_id")
+    return point["id"]
 
 
 @bp.get("/hazards/<int:hazard_id>")

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import db, due, enterprises, hazards, overview, public_reports, scope
+from .. import db, due, enterprises, hazards, overview, public_reports, scope, visit_plan
 
 bp = Blueprint("home", __name__)
 WORST_SHOWN = 10  # enterprises a supervisor sees on the home page; the rest are a tap away
@@ -32,7 +32,9 @@ def index():
         context["STANDARD"] = enterprises.STANDARD_STATUS
         context["supervised"] = hazards.supervised(conn, where, params, SUPERVISED_SHOWN)
         if role == "grid_worker":
-            context["grid"] = overview.grid(conn, where, params, now)
+            # The grid's plan: who is due for a visit, by the date their colour and size set, overdue first.
+            context["plan"] = visit_plan.plan(conn, where, params, now.date())
+            context["SIZES"] = enterprises.SIZE_CLASSES
         else:
             context["worst"], context["more_worst"] = overview.worst(conn, where, params, limit=WORST_SHOWN)
     return render_template("home.html", **context)

@@ -3,9 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, hazards, idempotency, inspections, scope, sign_checks, signs, units
+from .. import checklists, db, five_s, hazards, idempotency, inspections, risk_feed, scope, sign_checks, signs, units
 from ..photos import PhotoError, from_request
 from ..web import place_from
+from . import five_s as five_s_pages
 
 bp = Blueprint("inspections", __name__)
 
@@ -20,8 +21,10 @@ def _fillable(conn, checklist_id):
 
 def _page(conn, checklist, problems=(), previous=None, status=200, reasons=None):
     previous = previous or {}
+    items = checklists.get_items(conn, checklist["id"])
     return render_template(
-        "inspections/fill.html", checklist=checklist, items=checklists.get_items(conn, checklist["id"]),
+        "inspections/fill.html", checklist=checklist, items=items,
+        colours=risk_feed.item_colours(conn, [i["id"] for i in items if i["risk_measure_id"]]),
         unit_label=units.label(conn, checklist["unit_id"]), categories=hazards.categories(conn),
         levels=hazards.LEVELS, problems=problems, reasons=reasons or {}, previous=previous, form=request.form,
         corrects=request.values.get("corrects", type=int),
@@ -34,6 +37,9 @@ def _page(conn, checklist, problems=(), previous=None, status=200, reasons=None)
 def fill(checklist_id):
     conn = db.get()
     checklist = _fillable(conn, checklist_id)
+    if checklist["kind"] == "five_s":
+        # A post's 5S 考评 is filled at the same address (the home lists and 离线准备 keep it), as its scoring form.
+        return five_s_pages.form_page(conn, checklist)
     previous = {}
     corrects = request.args.get("corrects", type=int)
     if corrects:
@@ -71,6 +77,8 @@ def _answers(conn, items):
 def submit(checklist_id):
     conn = db.get()
     checklist = _fillable(conn, checklist_id)
+    if checklist["kind"] == "five_s":
+        abort(404)  # a 5S score is sent to its own address, with its deductions
     items = checklists.get_items(conn, checklist_id)
     try:
         answers = _answers(conn, items)
@@ -99,6 +107,9 @@ def show(inspection_id):
     scope.inspection(conn, current_user, inspection_id)
     found = inspections.get(conn, inspection_id)
     checklist = scope.checklist(conn, current_user, found["checklist_id"])
+    score = checklist["kind"] == "five_s" and five_s.of_inspection(conn, inspection_id)
+    if score and scope.sees_five_s(conn, current_user, score["unit_id"]):
+        return redirect(url_for("five_s.show", score_id=score["id"]))
     results = inspections.results(conn, inspection_id)
     return render_template("inspections/show.html", inspection=found, checklist=checklist, results=results,
                            saved=request.args.get("saved") == "1",

@@ -5,7 +5,7 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import db, idempotency, scope, sign_import, signs, units
+from .. import db, idempotency, risk_notices, risk_points, scope, sign_import, signs, units
 
 bp = Blueprint("sign_forms", __name__)
 
@@ -44,6 +44,23 @@ def _typed(sign) -> dict:
             **{f"risk_{key}": risk.get(key, "") for key in signs.RISK_FIELDS}}
 
 
+def _pointed(conn, ent) -> list[dict]:
+    """The posts this person manages that have risk points, to fill a risk card from."""
+    found = {p["unit_id"] for p in risk_points.of_enterprise(conn, ent["id"])}
+    return [c for c in _choices(conn, ent) if c["level"] == "post" and c["id"] in found]
+
+
+def _from_points(conn, form, unit_id, choices) -> dict:
+    """The form with its risk-card fields written from the post's risk points, when asked (?from_points=1) for a
+    post this person manages; what the points do not say (报告方式, 应急电话) stays as it was."""
+    post = next((c for c in choices if str(c["id"]) == str(unit_id) and c["level"] == "post"), None)
+    if not form.get("from_points") or post is None:
+        return form
+    filled = {f"risk_{key}": text for key, text in risk_notices.risk_card(conn, post["id"]).items()}
+    title = form.get("title") or f"{post['label'].split(' / ')[-1]}岗位安全风险告知卡"
+    return {**form, "kind": "risk_card", "title": title, **filled}
+
+
 def _code(code: str) -> str:
     """A label's code as printed: ABCD-EFGH."""
     return f"{code[:4]}-{code[4:]}"
@@ -63,6 +80,7 @@ def _page(conn, ent, form, sign=None, posted="sign", refused=None):
         "signs/form.html", ent=ent, sign=sign, form=form, posted=posted, choices=_choices(conn, ent),
         kinds=signs.kinds(conn), classes=signs.classes(conn), LEVELS=signs.LEVELS, RISK_FIELDS=signs.RISK_FIELDS,
         label=signs.current(conn, sign["id"]) if sign else None, code=_code,
+        pointed=_pointed(conn, ent),
         where=units.label(conn, sign["unit_id"]) if sign else None, **_refusal(refused),
     ), (422 if refused else 200)
 
@@ -74,8 +92,8 @@ def new(enterprise_id):
     ent = scope.enterprise(conn, current_user, enterprise_id)
     choices = _choices(conn, ent)
     scope.require(bool(choices))
-    if request.method == "GET":
-        return _page(conn, ent, request.args)  # ?kind= and ?unit_id= preselect
+    if request.method == "GET":  # ?kind= and ?unit_id= preselect; &from_points=1 fills a risk card from the points
+        return _page(conn, ent, _from_points(conn, request.args, request.args.get("unit_id"), choices))
     form = request.form
     try:
         unit_id = _place(form.get("unit_id"), choices)
@@ -124,7 +142,11 @@ def edit(sign_id):
     if request.method == "GET":
         conn = db.get()
         sign, ent = _managed(conn, sign_id)
-        return _page(conn, ent, _typed(sign), sign)
+        typed = _typed(sign)
+        if sign["kind"] == "risk_card":
+            typed = _from_points(conn, dict(typed, from_points=request.args.get("from_points")), sign["unit_id"],
+                                 _choices(conn, ent))
+        return _page(conn, ent, typed, sign)
     return _change(sign_id, "sign",
                    lambda conn, sign, _: signs.update(conn, sign, _fields(request.form), by=current_user["id"]),
                    lambda conn, sign, _: f"已保存“{signs.get(conn, sign['id'])['title']}”；标签不变，不用重新打印",

@@ -4,9 +4,10 @@ and the short code typed when a QR cannot be read."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, due, hazards, idempotency, scope, sign_checks, signs
+from .. import checklists, db, due, hazards, idempotency, risk_notices, scope, sign_checks, signs
 from ..photos import PhotoError, from_request
 from ..web import place_from
+from .risk_maps import posted_map
 
 bp = Blueprint("signs", __name__)
 
@@ -27,7 +28,9 @@ def _page(conn, sign, label, problems=(), status=200):
     inside = _inside(conn, sign) if not sign["retired_at"] else None
     return render_template("signs/public.html", notice=signs.public(conn, sign), replaced=bool(label["replaced_at"]),
                            retired=bool(sign["retired_at"]), inside=inside, problems=list(problems),
-                           form=request.form, token=label["token"]), status
+                           form=request.form, token=label["token"],
+                           board=risk_notices.board(conn, sign) if sign["kind"] == "notice_board" else [],
+                           posted_map=posted_map(conn, sign, label["token"])), status
 
 
 def _inside(conn, sign) -> dict | None:
