@@ -2,28 +2,24 @@
 every bad row is named; then all are created in one transaction or none, and the enterprise's colour is rolled up
 once at the end.
 
-The sheet is read by the enterprise importer's reader (size, zip-bomb and cell limits included).
+The sheet is read and its header checked by anbiao/sheets.py.
 """
 
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import enterprise_colour, importer, risk, risk_points
+from . import enterprise_colour, risk, risk_points, sheets
 from .due import local_now
 from .enterprises import quote
 from .refusal import Refused
-from .sign_import import places
+from .sheets import MAX_ROWS, Checked, places
 
-# A technical cap, not a domain rule: an enterprise with more points imports them in parts, so one upload never
-# holds the write lock for long.
-MAX_ROWS = 500
 UNIT, METHOD = "车间/岗位", "评价方法"
 FACTOR_GROUPS = ("L", "E", "C", "S")  # every factor column of the sheet; each method uses some of them
 # The columns by their header, in the template's order.
@@ -38,66 +34,6 @@ REQUIRED = (UNIT, "风险点名称", "作业活动或设备设施", "事故类�
 HEADER_NOTES = {METHOD: "(LEC/LS)"}
 MEASURE_SPLIT = re.compile(r"[\n；;]+")
 DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-SEPARATORS = ("／", "\\", "＼")  # typed for "/" between a workshop and its post
-
-
-class Rejected(ValueError):
-    """A sheet that saves nothing: [(spreadsheet row or None, Chinese reason)]."""
-
-    def __init__(self, problems: list[tuple[int | None, str]]):
-        super().__init__("；".join(message for _, message in problems))
-        self.problems = problems
-
-
-@dataclass
-class Checked:
-    """A sheet's rows as risk_points.check takes them (with their row numbers), and the problems found."""
-
-    rows: list[tuple[int, dict]] = field(default_factory=list)
-    problems: list[tuple[int | None, str]] = field(default_factory=list)
-
-
-def read(filename: str, data: bytes) -> list[list]:
-    """The sheet's rows; Rejected when the file is not a readable sheet."""
-    try:
-        return importer.read(filename, data)
-    except ValueError as exc:
-        raise Rejected([(getattr(exc, "row", None), str(exc))]) from exc
-
-
-def _text(value) -> str:
-    """A cell as typed: a value Excel kept as 6.0 reads 6."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _label(cell) -> str:
-    """A header cell as its column is known: no star, no spaces, no note in brackets at the end."""
-    text = re.sub(r"\s+", "", _text(cell).lstrip("*"))
-    return re.sub(r"[（(][^（()）]*[)）]$", "", text) or text
-
-
-def _header(table: list[list]) -> list[str | None]:
-    """The column key of each header cell; Rejected when the header is not the template's."""
-    if not table or not any(_text(cell) for cell in table[0]):
-        raise Rejected([(1, "第一行应为表头（车间/岗位、风险点名称……），请使用导入模板")])
-    header = [_label(cell) for cell in table[0]]
-    problems = []
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        problems.append((1, f"表头有无法识别的列：{'、'.join(f'“{quote(name)}”' for name in unknown)}"))
-    twice = sorted({name for name in header if name and header.count(name) > 1})
-    if twice:
-        problems.append((1, f"表头有重复的列：{'、'.join(twice)}"))
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        problems.append((1, f"缺少必填列：{'、'.join(missing)}"))
-    if problems:
-        raise Rejected(problems)
-    return [COLUMNS.get(name) for name in header]
 
 
 def _unit(typed: str, known: dict[str, int], allowed: Callable[[int], bool]) -> int:
@@ -105,10 +41,7 @@ def _unit(typed: str, known: dict[str, int], allowed: Callable[[int], bool]) -> 
     if this person may record points there; raises Refused."""
     if not typed:
         raise Refused("请填写车间/岗位")
-    path = typed
-    for mark in SEPARATORS:
-        path = path.replace(mark, "/")
-    path = "/".join(part.strip() for part in path.split("/"))
+    path = sheets.path(typed)
     unit_id = known.get(path)
     if unit_id is None:
         posts = [uid for name, uid in known.items() if "/" in name and name.split("/")[1] == path]
@@ -130,7 +63,7 @@ def _review_on(value) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = _text(value)
+    text = sheets.text(value)
     found = DATE.fullmatch(text)
     if found:
         try:
@@ -210,18 +143,14 @@ def _fields(db, enterprise_id: int, cells: dict, raw: dict, context: dict) -> tu
 def check(db, enterprise_id: int, table: list[list], allowed: Callable[[int | None], bool]) -> Checked:
     """Each data row as a point to create, or its problems; `allowed(unit_id)` says where this person may record
     points (scope.may_manage_risk_points). Rejected when the sheet as a whole cannot be imported."""
-    keys = _header(table)
-    body = [(number, row) for number, row in enumerate(table[1:], start=2) if any(_text(cell) for cell in row)]
-    if not body:
-        raise Rejected([(None, "表格中没有风险点数据：从第 2 行起每行填写一个风险点")])
-    if len(body) > MAX_ROWS:
-        raise Rejected([(None, f"一次最多导入 {MAX_ROWS} 个风险点，请把表格拆开分批导入")])
+    keys = sheets.header(table, COLUMNS, REQUIRED, "车间/岗位、风险点名称")
+    body = sheets.body(table, "风险点")
     context = {"known": places(db, enterprise_id), "allowed": allowed, "methods": risk.methods(db),
                "people": risk_points.accounts(db, enterprise_id)}
     checked = Checked()
     for number, row in body:
         raw = {key: row[i] if i < len(row) else None for i, key in enumerate(keys) if key}
-        cells = {key: _text(value) for key, value in raw.items()}
+        cells = {key: sheets.text(value) for key, value in raw.items()}
         fields, wrong = _fields(db, enterprise_id, cells, raw, context)
         checked.problems += [(number, message) for message in wrong]
         if fields is not None:
@@ -239,12 +168,7 @@ def save(db, enterprise_id: int, checked: Checked, by) -> int:
             found.append(risk_points.check(db, enterprise_id, fields))
         except Refused as exc:
             problems.append((number, str(exc)))
-    if problems:
-        problems.sort(key=lambda problem: problem[0] or 0)
-        if len(problems) > importer.MAX_PROBLEMS:
-            hidden = len(problems) - importer.MAX_PROBLEMS
-            problems = [*problems[:importer.MAX_PROBLEMS], (None, f"另有 {hidden} 处问题未列出，请先改正以上问题")]
-        raise Rejected(problems)
+    sheets.refuse(problems)
     for values in found:
         risk_points.insert(db, enterprise_id, values, by)
     enterprise_colour.refresh(db, enterprise_id, by=by)
@@ -310,10 +234,7 @@ def template(db, enterprise_id: int, allowed: Callable[[int | None], bool]) -> i
             rule.add(f"{letters[key]}2:{letters[key]}{MAX_ROWS + 1}")
             sheet.add_data_validation(rule)
     _notes(book.create_sheet("说明", 1), methods, where, people)
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+    return sheets.saved(book)
 
 
 def _notes(notes, methods: dict, where: list[str], people: list[dict]) -> None:

@@ -1,24 +1,20 @@
 """Many signs at once from an xlsx sheet: every row is checked and every bad row named, then all are saved or none.
 
-The sheet is read by the enterprise importer's reader (size, zip-bomb and cell limits included); each row then goes
-through `signs.create` itself, so a sheet is held to exactly the rules of the form.
+The sheet is read and its header checked by anbiao/sheets.py; each row then goes through `signs.create` itself, so a
+sheet is held to exactly the rules of the form.
 """
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import importer, signs, units
+from . import sheets, signs
 from .enterprises import quote
+from .sheets import MAX_ROWS, Checked, places
 
-# A technical cap, not a domain rule: one sheet is one enterprise's signs, and an enterprise with more than this
-# many is imported in parts, so one upload never holds the write lock for long.
-MAX_ROWS = 500
 WHOLE = ("", "全厂")  # what the 位置 column says for a sign of the whole enterprise (the gate's notice board)
-SEPARATORS = ("／", "\\", "＼")  # typed for "/" between a workshop and its post
 UNIT, KIND, CLASS = "位置", "种类", "类别"
 # The columns by their header, in the template's order; a star marks a required one in the template.
 COLUMNS = {UNIT: "unit", KIND: "kind", CLASS: "sign_class",
@@ -27,62 +23,13 @@ COLUMNS = {UNIT: "unit", KIND: "kind", CLASS: "sign_class",
 REQUIRED = (KIND, signs.TEXT_FIELDS["title"][0])
 
 
-class Rejected(ValueError):
-    """A sheet that saves nothing: [(spreadsheet row or None, Chinese reason)]."""
-
-    def __init__(self, problems: list[tuple[int | None, str]]):
-        super().__init__("；".join(message for _, message in problems))
-        self.problems = problems
-
-
-@dataclass
-class Checked:
-    """A sheet's rows as signs to create, and the problems found before creating any."""
-
-    rows: list[dict] = field(default_factory=list)
-    problems: list[tuple[int | None, str]] = field(default_factory=list)
-
-
-def read(filename: str, data: bytes) -> list[list]:
-    """The sheet's rows; Rejected when the file is not a readable sheet."""
-    try:
-        return importer.read(filename, data)
-    except ValueError as exc:
-        raise Rejected([(getattr(exc, "row", None), str(exc))]) from exc
-
-
-def _text(value) -> str:
-    """A cell as typed: a phone number Excel kept as 119.0 reads 119."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def places(db, enterprise_id: int) -> dict[str, int]:
-    """The enterprise's units by the path a sheet writes: '储配站' for a workshop, '储配站/充装班' for a post."""
-    found = {}
-    for workshop in units.tree(db, enterprise_id):
-        found.setdefault(workshop["name"], workshop["id"])
-        for post in workshop["posts"]:
-            found.setdefault(f"{workshop['name']}/{post['name']}", post["id"])
-    return found
-
-
-def _path(typed: str) -> str:
-    for mark in SEPARATORS:
-        typed = typed.replace(mark, "/")
-    return "/".join(part.strip() for part in typed.split("/"))
-
-
 def _unit(typed: str, known: dict[str, int], allowed: Callable) -> int | None:
     """The unit a 位置 cell names, if this person may set signs there; raises Refused."""
     if typed in WHOLE:
         if allowed(None):
             return None
         raise signs.Refused("只能登记你管理的车间或岗位的标识，请填写位置", "unit_id")
-    path = _path(typed)
+    path = sheets.path(typed)
     unit_id = known.get(path)
     if unit_id is not None and allowed(unit_id):
         return unit_id
@@ -105,26 +52,6 @@ def _lookup(db) -> tuple[dict[str, str], dict[str, str], str]:
     for code, sign_class in signs.classes(db).items():
         classes.update({code: code, sign_class["name"]: code, f"{sign_class['name']}标志": code})
     return kinds, classes, "、".join(kind["name"] for kind in signs.kinds(db).values())
-
-
-def _header(table: list[list]) -> list[str | None]:
-    """The column key of each header cell; Rejected when the header is not the template's."""
-    if not table or not any(_text(cell) for cell in table[0]):
-        raise Rejected([(1, "第一行应为表头（位置、种类、标识名称……），请使用导入模板")])
-    header = [_text(cell).lstrip("*") for cell in table[0]]
-    problems = []
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        problems.append((1, f"表头有无法识别的列：{'、'.join(f'“{quote(name)}”' for name in unknown)}"))
-    twice = sorted({name for name in header if name and header.count(name) > 1})
-    if twice:
-        problems.append((1, f"表头有重复的列：{'、'.join(twice)}"))
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        problems.append((1, f"缺少必填列：{'、'.join(missing)}"))
-    if problems:
-        raise Rejected(problems)
-    return [COLUMNS.get(name) for name in header]
 
 
 def _row(number: int, cells: dict, known: dict, names: tuple, allowed: Callable) -> tuple[dict, list]:
@@ -154,16 +81,12 @@ def _row(number: int, cells: dict, known: dict, names: tuple, allowed: Callable)
 def check(db, enterprise_id: int, table: list[list], allowed: Callable[[int | None], bool]) -> Checked:
     """Each data row as a sign to create, or its problems; `allowed(unit_id)` says where this person may set signs
     (scope.may_manage_signs). Rejected when the sheet as a whole cannot be imported."""
-    keys = _header(table)
-    body = [(number, row) for number, row in enumerate(table[1:], start=2) if any(_text(cell) for cell in row)]
-    if not body:
-        raise Rejected([(None, "表格中没有标识数据：从第 2 行起每行填写一个标识")])
-    if len(body) > MAX_ROWS:
-        raise Rejected([(None, f"一次最多导入 {MAX_ROWS} 个标识，请把表格拆开分批导入")])
+    keys = sheets.header(table, COLUMNS, REQUIRED, "位置、种类、标识名称")
+    body = sheets.body(table, "标识")
     known, names = places(db, enterprise_id), _lookup(db)
     checked = Checked()
     for number, row in body:
-        cells = {key: _text(row[i]) if i < len(row) else "" for i, key in enumerate(keys) if key}
+        cells = {key: sheets.text(row[i]) if i < len(row) else "" for i, key in enumerate(keys) if key}
         sign, wrong = _row(number, cells, known, names, allowed)
         checked.problems += [(number, message) for message in wrong]
         if not wrong:
@@ -187,12 +110,7 @@ def save(db, enterprise_id: int, checked: Checked, by) -> int:
             signs.create(db, enterprise_id, sign["unit_id"], sign["kind"], sign["fields"], by=by)
         except signs.Refused as exc:
             problems.append((sign["row"], _reason(sign, exc)))
-    if problems:
-        problems.sort(key=lambda problem: problem[0] or 0)
-        if len(problems) > importer.MAX_PROBLEMS:
-            hidden = len(problems) - importer.MAX_PROBLEMS
-            problems = [*problems[:importer.MAX_PROBLEMS], (None, f"另有 {hidden} 处问题未列出，请先改正以上问题")]
-        raise Rejected(problems)
+    sheets.refuse(problems)
     return len(checked.rows)
 
 
@@ -245,7 +163,4 @@ def template(db, enterprise_id: int, allowed: Callable[[int | None], bool]) -> i
     notes.append(["风险告知", f"{'、'.join(signs.RISK_FIELDS.values())}：只有岗位安全风险告知卡填写"])
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 40
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+    return sheets.saved(book)

@@ -1,5 +1,6 @@
-"""What the sign-in page, a team leader's home, the fill page and a scanned sign's public notice (opened by anyone,
-mostly in WeChat) cost a phone on weak 4G, in real Chromium.
+"""What the sign-in page, a team leader's home, the fill page, a scanned sign's public notice (opened by anyone,
+mostly in WeChat), the 5S scoring page, a scanned notice board with its risk map (plan image included) and the
+manager's risk map page cost a phone on weak 4G, in real Chromium.
 
 Prints `<page> first load: <KB> KB (target ≤ 60)`: every byte over the wire (headers and compressed bodies, from
 the CDP Network domain) for an empty cache: HTML, CSS, JS and favicon. Then
@@ -93,6 +94,14 @@ def scanned_sign(database: Path) -> str:
                             " 'risk_card' AND t.replaced_at IS NULL ORDER BY s.id").fetchone()[0]
 
 
+def demo_row(database: Path, sql: str):
+    """One value from the demo database the server runs on."""
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
 def pages(browser, base: str, database: Path):
     """(name, url, context) for each measured page, each in its own context with an empty cache; signed-in
     contexts already hold the session cookie."""
@@ -100,9 +109,20 @@ def pages(browser, base: str, database: Path):
     home, fill = browser.new_context(**PHONE), browser.new_context(**PHONE)
     sign_in(home.request, base)
     sign_in(fill.request, base)
+    five_s, board_reader, mapper = (browser.new_context(**PHONE) for _ in range(3))
+    sign_in(five_s.request, base, "leader2")
+    sign_in(mapper.request, base, "manager1")
+    five_s_list = demo_row(database, "SELECT c.id FROM checklists c JOIN units u ON u.id = c.unit_id"
+                                     " WHERE c.kind = 'five_s' AND u.name = '车床班'")
+    board = demo_row(database, "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
+                               " WHERE s.kind = 'notice_board' AND s.unit_id IS NULL AND t.replaced_at IS NULL")
+    site_map = demo_row(database, "SELECT id FROM risk_maps WHERE unit_id IS NULL ORDER BY id")
     return [("sign-in page", f"{base}/login", out), ("team leader home", f"{base}/", home),
             ("fill page", fill_url(fill.request, base), fill),
-            ("scanned sign", f"{base}/q/{scanned_sign(database)}", passer_by)]
+            ("scanned sign", f"{base}/q/{scanned_sign(database)}", passer_by),
+            ("5S scoring page", f"{base}/checklists/{five_s_list}/fill", five_s),
+            ("scanned notice board with its risk map", f"{base}/q/{board}", board_reader),
+            ("risk map page", f"{base}/risk-maps/{site_map}", mapper)]
 
 
 class Wire:

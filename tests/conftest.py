@@ -204,6 +204,15 @@ def phone(browser):
     context.close()
 
 
+@pytest.fixture
+def desk(browser):
+    """A desktop browser page, as an office prints from."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    yield context.new_page()
+    context.close()
+
+
 # People and hazards at each stage of the loop, for the loop tests.
 
 @pytest.fixture

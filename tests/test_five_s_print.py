@@ -7,7 +7,7 @@ from PIL import Image
 
 from .conftest import sign_in
 from .loop_helpers import unit_id
-from .test_sign_print import CJK_FONT_NAME, _run, desk  # noqa: F401  (desk: the desktop page fixture)
+from .test_sign_print import CJK_FONT_NAME, _run
 
 DPI = 100
 LINE = (11, 92, 171)  # #0b5cab, static/five_s.css .trend .line
@@ -18,7 +18,7 @@ def _near(pixel, colour, tolerance=40) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
 
 
-def test_the_printed_trend_of_a_post_shows_its_line_in_colour_and_chinese_text(conn, live_server, desk, tmp_path):  # noqa: F811
+def test_the_printed_trend_of_a_post_shows_its_line_in_colour_and_chinese_text(conn, live_server, desk, tmp_path):
     sign_in(desk, live_server, "manager2")
     desk.goto(f"{live_server}/units/{unit_id(conn, '车床班')}/five-s/print")
     desk.wait_for_load_state("load")

@@ -3,32 +3,17 @@ size and fonts and rasterises it, and the pixels show the four colours on the ma
 zones' tints) with the Chinese text in an embedded CJK font, so no boxes."""
 
 import re
-import subprocess
 
-import pytest
 from PIL import Image
 
 from anbiao import risk_maps, risk_points
 
 from .conftest import sign_in
 from .loop_helpers import ent_id, uid, unit_id
-from .test_sign_print import CJK_FONT_NAME
+from .test_sign_print import CJK_FONT_NAME, _run
 
 DPI = 100
 A4_LANDSCAPE_PT = (841.89, 595.28)
-
-
-def _run(*command) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
-
-
-@pytest.fixture
-def desk(browser):
-    """A desktop browser page, as an office prints from."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    yield context.new_page()
-    context.close()
 
 
 def _four_colours(conn) -> dict:

@@ -348,7 +348,10 @@ def notice_board(conn, unit=None, enterprise=None) -> dict:
 def test_a_scanned_notice_board_shows_its_units_map_to_anyone(client, conn):
     gate = client.get(f"/q/{notice_board(conn)}").get_data(as_text=True)
     assert "全厂四色安全风险分布图" in gate and "四色安全风险空间分布图" in gate
-    assert gate.count('<polygon points=') == 2 and f'href="/q/{notice_board(conn)}/plan.jpg?v=' in gate
+    # The page itself stays light on weak signal: the drawn map, with its plan, opens on a tap.
+    assert f'href="/q/{notice_board(conn)}/map.svg">查看分布图' in gate and "plan.jpg" not in gate
+    drawn = client.get(f"/q/{notice_board(conn)}/map.svg").get_data(as_text=True)
+    assert drawn.count('<polygon points=') == 2 and f'href="/q/{notice_board(conn)}/plan.jpg?v=' in drawn
     assert "/risk-maps/" not in gate  # reached by the label's token, never by the map's id
     works = notice_board(conn, "机加工车间", ent_id(conn, WORKS))
     workshop = client.get(f"/q/{works}").get_data(as_text=True)

@@ -68,15 +68,6 @@ def _cells(image) -> list[list[str]]:
     return found
 
 
-@pytest.fixture
-def desk(browser):
-    """A desktop browser page, as an office prints from."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    yield context.new_page()
-    context.close()
-
-
 def _more_signs(conn) -> None:
     """Six more signs at 充装班, of every class and one with the longest title: eleven labels, two A4 pages."""
     ent, post, by = ent_id(conn), unit_id(conn, "充装班"), uid(conn, "manager1")

@@ -1,6 +1,6 @@
 """The enterprise file pages: list, create, view, edit, import."""
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from .. import (
@@ -20,6 +20,7 @@ from .. import (
     units,
 )
 from ..web import done
+from . import sheet_upload
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -141,5 +142,4 @@ def import_sheet():
 def import_template():
     if not scope.may_create_enterprises(current_user):
         abort(403)
-    return send_file(importer.template(), as_attachment=True, download_name="企业导入模板.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet_upload.download(importer.template(), "企业导入模板.xlsx")

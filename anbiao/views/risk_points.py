@@ -3,7 +3,7 @@ import."""
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, db, idempotency, risk, risk_feed, risk_import, risk_points, scope, units
@@ -11,6 +11,7 @@ from ..due import as_local
 from ..hazards import STATUS
 from ..refusal import Refused
 from ..web import is_htmx
+from . import sheet_upload
 
 bp = Blueprint("risk_points", __name__)
 
@@ -218,46 +219,17 @@ def retire(point_id):
     return redirect(target)
 
 
-def _allowed(conn, ent):
-    """Where this person may record points, as the importer asks it: scope decides."""
-    return lambda unit_id: scope.may_manage_risk_points(conn, current_user, ent, unit_id)
-
-
 @bp.route("/enterprises/<int:enterprise_id>/risk-points/import", methods=["GET", "POST"])
 @login_required
 def import_sheet(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(bool(_choices(conn, ent)))
-    problems = []
-    if request.method == "POST":
-        upload = request.files.get("sheet")
-        try:
-            if not upload or not upload.filename:
-                raise risk_import.Rejected([(None, "请选择要导入的 xlsx 文件")])
-            # The sheet is read and checked before the transaction, so no other write waits on parsing it.
-            checked = risk_import.check(conn, enterprise_id, risk_import.read(upload.filename, upload.read()),
-                                        _allowed(conn, ent))
-            with conn.atomic():
-                idempotency.claim(conn)
-                count = risk_import.save(conn, enterprise_id, checked, current_user["id"])
-                target = url_for("risk_points.index", enterprise_id=enterprise_id)
-                idempotency.settle(conn, 302, target)
-        except risk_import.Rejected as exc:
-            problems = exc.problems
-        else:
-            flash(f"已导入 {count} 个风险点，企业风险等级已重新判定", "ok")
-            return redirect(target)
-    return render_template("risk_points/import.html", ent=ent, problems=problems, columns=risk_import.COLUMNS,
-                           required=risk_import.REQUIRED, MAX_ROWS=risk_import.MAX_ROWS), (422 if problems else 200)
+    conn, ent, allowed = sheet_upload.opened(enterprise_id, _choices, scope.may_manage_risk_points)
+    return sheet_upload.upload(conn, ent, risk_import, allowed,
+                               url_for("risk_points.index", enterprise_id=enterprise_id),
+                               "已导入 {count} 个风险点，企业风险等级已重新判定", "risk_points/import.html")
 
 
 @bp.get("/enterprises/<int:enterprise_id>/risk-points/template.xlsx")
 @login_required
 def template(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(bool(_choices(conn, ent)))
-    return send_file(risk_import.template(conn, enterprise_id, _allowed(conn, ent)), as_attachment=True,
-                     download_name="风险点导入模板.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    conn, _, allowed = sheet_upload.opened(enterprise_id, _choices, scope.may_manage_risk_points)
+    return sheet_upload.download(risk_import.template(conn, enterprise_id, allowed), "风险点导入模板.xlsx")

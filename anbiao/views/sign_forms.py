@@ -2,10 +2,11 @@
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import db, idempotency, risk_notices, risk_points, scope, sign_import, signs, units
+from . import sheet_upload
 
 bp = Blueprint("sign_forms", __name__)
 
@@ -194,46 +195,16 @@ def reissue(sign_id):
         f"已补发新标签，新编号 {_code(token['code'])}。请打印新标签到现场换贴；旧标签扫码会显示“已更换”"))
 
 
-def _allowed(conn, ent):
-    """Where this person may set signs, as the importer asks it: scope decides."""
-    return lambda unit_id: scope.may_manage_signs(conn, current_user, ent, unit_id)
-
-
 @bp.route("/enterprises/<int:enterprise_id>/signs/import", methods=["GET", "POST"])
 @login_required
 def import_sheet(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(bool(_choices(conn, ent)))
-    problems = []
-    if request.method == "POST":
-        upload = request.files.get("sheet")
-        try:
-            if not upload or not upload.filename:
-                raise sign_import.Rejected([(None, "请选择要导入的 xlsx 文件")])
-            # The sheet is read and checked before the transaction, so no other write waits on parsing it.
-            checked = sign_import.check(conn, enterprise_id, sign_import.read(upload.filename, upload.read()),
-                                        _allowed(conn, ent))
-            with conn.atomic():
-                idempotency.claim(conn)
-                count = sign_import.save(conn, enterprise_id, checked, current_user["id"])
-                target = url_for("signs.index", enterprise_id=enterprise_id)
-                idempotency.settle(conn, 302, target)
-        except sign_import.Rejected as exc:
-            problems = exc.problems
-        else:
-            flash(f"已导入 {count} 个标识，每个都有了自己的标签编号", "ok")
-            return redirect(target)
-    return render_template("signs/import.html", ent=ent, problems=problems, columns=sign_import.COLUMNS,
-                           required=sign_import.REQUIRED, MAX_ROWS=sign_import.MAX_ROWS), (422 if problems else 200)
+    conn, ent, allowed = sheet_upload.opened(enterprise_id, _choices, scope.may_manage_signs)
+    return sheet_upload.upload(conn, ent, sign_import, allowed, url_for("signs.index", enterprise_id=enterprise_id),
+                               "已导入 {count} 个标识，每个都有了自己的标签编号", "signs/import.html")
 
 
 @bp.get("/enterprises/<int:enterprise_id>/signs/template.xlsx")
 @login_required
 def template(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(bool(_choices(conn, ent)))
-    return send_file(sign_import.template(conn, enterprise_id, _allowed(conn, ent)), as_attachment=True,
-                     download_name="标识导入模板.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    conn, _, allowed = sheet_upload.opened(enterprise_id, _choices, scope.may_manage_signs)
+    return sheet_upload.download(sign_import.template(conn, enterprise_id, allowed), "标识导入模板.xlsx")
