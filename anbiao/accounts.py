@@ -90,10 +90,12 @@ def create(db, *, username, password, name, role, by=None, **where) -> int:
     with db.atomic():
         cur = db.execute(
             "INSERT INTO users (username, password_hash, name, role, enterprise_id, unit_id, grid_id,"
-            " scope_industry, scope_county, created_at, session_token) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " scope_industry, scope_county, scope_township, created_at, session_token)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (username, generate_password_hash(password), name or username, role,
              where.get("enterprise_id"), where.get("unit_id"), where.get("grid_id"),
-             where.get("scope_industry"), where.get("scope_county"), now(), secrets.token_hex(16)),
+             where.get("scope_industry"), where.get("scope_county"), where.get("scope_township"), now(),
+             secrets.token_hex(16)),
         )
         audit.record(db, by, "create", "user", cur.lastrowid, {"username": username, "role": role})
     return cur.lastrowid

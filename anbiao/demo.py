@@ -59,6 +59,7 @@ def _users(db, grid_ids, ent_ids):
     people = [
         ("admin", "系统管理员", "admin", {}),
         ("supervisor", "郑监管（市城管局）", "supervisor", {}),
+        ("town1", "林安办（东海街道）", "supervisor", {"scope_county": GRIDS[0][1], "scope_township": GRIDS[0][2]}),
         ("grid1", "王网格（东海街道）", "grid_worker", {"grid_id": grid_ids[0]}),
         ("grid2", "吴网格（安海镇）", "grid_worker", {"grid_id": grid_ids[1]}),
         ("manager1", "陈建国", "manager", {"enterprise_id": e1}),

@@ -651,3 +651,182 @@ MIGRATIONS.append(
     )
     """
 )
+
+# Government supervision (issue seeds 001, 003, 004): the grid worker's day plan and unannounced (四不两直) visits;
+# 双随机 draws kept with their seed and population so anyone can replay them, and the inspection tasks they make;
+# the 告知书/承诺书 deliveries; self-assessments against GB/T 33000's elements and the government's gradings and
+# stars; the 回头看 re-verification of closed hazards; 挂牌督办 listings with their 五落实 checks; enforcement
+# actions; and the monthly report forms, each submitted one kept as a frozen snapshot.
+MIGRATIONS.append(
+    """
+    CREATE TABLE day_plans (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        day TEXT NOT NULL,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        position INTEGER NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, day, enterprise_id)
+    );
+    ALTER TABLE inspections ADD COLUMN unannounced INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE draws (
+        id INTEGER PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        seed TEXT NOT NULL,
+        population TEXT NOT NULL DEFAULT '{}',
+        population_ids TEXT NOT NULL DEFAULT '[]',
+        pool TEXT NOT NULL DEFAULT '{}',
+        pool_ids TEXT NOT NULL DEFAULT '[]',
+        enterprises INTEGER NOT NULL,
+        inspectors INTEGER NOT NULL,
+        exclude_own_grid INTEGER NOT NULL DEFAULT 1,
+        redraw_of INTEGER REFERENCES draws(id),
+        redraw_reason TEXT,
+        superseded_at TEXT,
+        drawn_by INTEGER NOT NULL REFERENCES users(id),
+        drawn_at TEXT NOT NULL
+    );
+    CREATE TABLE inspection_tasks (
+        id INTEGER PRIMARY KEY,
+        draw_id INTEGER REFERENCES draws(id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        inspector_id INTEGER NOT NULL REFERENCES users(id),
+        due_on TEXT,
+        inspection_id INTEGER REFERENCES inspections(id),
+        done_at TEXT,
+        cancelled_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX inspection_tasks_inspector ON inspection_tasks(inspector_id, done_at);
+    CREATE INDEX inspection_tasks_draw ON inspection_tasks(draw_id);
+    CREATE INDEX inspection_tasks_enterprise ON inspection_tasks(enterprise_id);
+    CREATE TABLE enterprise_papers (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        kind TEXT NOT NULL CHECK (kind IN ('notice','commitment')),
+        on_date TEXT NOT NULL,
+        person TEXT NOT NULL,
+        photo_id INTEGER REFERENCES photos(id),
+        recorded_by INTEGER REFERENCES users(id),
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX enterprise_papers_enterprise ON enterprise_papers(enterprise_id, kind);
+    CREATE TABLE self_assessments (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        library_doc_id INTEGER NOT NULL REFERENCES library_docs(id),
+        started_by INTEGER REFERENCES users(id),
+        started_at TEXT NOT NULL,
+        submitted_by INTEGER REFERENCES users(id),
+        submitted_at TEXT,
+        score REAL,
+        full_score REAL
+    );
+    CREATE INDEX self_assessments_enterprise ON self_assessments(enterprise_id, id);
+    CREATE TABLE self_assessment_items (
+        assessment_id INTEGER NOT NULL REFERENCES self_assessments(id),
+        library_item_id INTEGER NOT NULL REFERENCES library_items(id),
+        deducted REAL NOT NULL DEFAULT 0,
+        not_applicable INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        hazard_id INTEGER REFERENCES hazards(id),
+        PRIMARY KEY (assessment_id, library_item_id)
+    );
+    CREATE TABLE self_assessment_evidence (
+        id INTEGER PRIMARY KEY,
+        assessment_id INTEGER NOT NULL REFERENCES self_assessments(id),
+        library_item_id INTEGER NOT NULL REFERENCES library_items(id),
+        kind TEXT NOT NULL CHECK (kind IN ('inspection','hazard','document','photo')),
+        ref_id INTEGER,
+        note TEXT NOT NULL DEFAULT '',
+        photo_id INTEGER REFERENCES photos(id),
+        added_by INTEGER REFERENCES users(id),
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX self_assessment_evidence_item ON self_assessment_evidence(assessment_id, library_item_id);
+    CREATE TABLE gradings (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        kind TEXT NOT NULL CHECK (kind IN ('grade','star')),
+        standard_status TEXT,
+        standard_grade INTEGER,
+        star_rating INTEGER,
+        on_date TEXT NOT NULL,
+        publicised_on TEXT,
+        plaque_on TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        recorded_by INTEGER REFERENCES users(id),
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX gradings_enterprise ON gradings(enterprise_id, id);
+    CREATE TABLE reverify_draws (
+        id INTEGER PRIMARY KEY,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT '{}',
+        size INTEGER NOT NULL,
+        seed TEXT NOT NULL,
+        population_ids TEXT NOT NULL DEFAULT '[]',
+        drawn_by INTEGER NOT NULL REFERENCES users(id),
+        drawn_at TEXT NOT NULL
+    );
+    CREATE TABLE reverifications (
+        id INTEGER PRIMARY KEY,
+        draw_id INTEGER NOT NULL REFERENCES reverify_draws(id),
+        hazard_id INTEGER NOT NULL REFERENCES hazards(id),
+        held INTEGER,
+        note TEXT NOT NULL DEFAULT '',
+        event_id INTEGER REFERENCES hazard_events(id),
+        verified_by INTEGER REFERENCES users(id),
+        verified_at TEXT,
+        UNIQUE (draw_id, hazard_id)
+    );
+    CREATE INDEX reverifications_hazard ON reverifications(hazard_id);
+    CREATE TABLE supervisions (
+        id INTEGER PRIMARY KEY,
+        hazard_id INTEGER NOT NULL UNIQUE REFERENCES hazards(id),
+        level TEXT NOT NULL CHECK (level IN ('county','city','province')),
+        unit TEXT NOT NULL,
+        listed_on TEXT NOT NULL,
+        deadline TEXT,
+        listed_by INTEGER REFERENCES users(id),
+        removed_on TEXT,
+        removed_by INTEGER REFERENCES users(id),
+        removal_note TEXT
+    );
+    CREATE TABLE supervision_checks (
+        supervision_id INTEGER NOT NULL REFERENCES supervisions(id),
+        item TEXT NOT NULL CHECK (item IN ('goal','funds','people','time','plan')),
+        done INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        photo_id INTEGER REFERENCES photos(id),
+        checked_by INTEGER REFERENCES users(id),
+        checked_at TEXT,
+        PRIMARY KEY (supervision_id, item)
+    );
+    CREATE TABLE enforcement_actions (
+        id INTEGER PRIMARY KEY,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+        kind TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        amount REAL,
+        note TEXT NOT NULL DEFAULT '',
+        recorded_by INTEGER REFERENCES users(id),
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX enforcement_actions_enterprise ON enforcement_actions(enterprise_id, on_date);
+    CREATE INDEX enforcement_actions_date ON enforcement_actions(on_date);
+    CREATE TABLE monthly_reports (
+        id INTEGER PRIMARY KEY,
+        form TEXT NOT NULL,
+        month TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT '{}',
+        heading TEXT NOT NULL DEFAULT '{}',
+        figures TEXT NOT NULL,
+        submitted_by INTEGER NOT NULL REFERENCES users(id),
+        submitted_at TEXT NOT NULL
+    );
+    CREATE INDEX monthly_reports_month ON monthly_reports(month, form);
+    ALTER TABLE users ADD COLUMN scope_township TEXT;
+    CREATE INDEX grids_township ON grids(county, township)
+    """
+)

@@ -33,6 +33,9 @@ def enterprise_where(user) -> tuple[str, list]:
         if user.get("scope_county"):
             parts.append("g.county = ?")
             params.append(user["scope_county"])
+        if user.get("scope_township"):  # a town's (乡镇、街道) 安办 sees only its own town
+            parts.append("g.township = ?")
+            params.append(user["scope_township"])
         return " AND ".join(parts), params
     if role == "grid_worker":
         return "e.grid_id = ?", [user["grid_id"]]
@@ -394,3 +397,47 @@ def may_set_colour(user) -> bool:
 def sees_five_s(db, user, unit_id) -> bool:
     """Whose 5S scores a user reads: those of the posts they see (a leader their own post, a head their workshop's)."""
     return sees_unit(db, user, unit_id)
+
+
+# Government supervision (issue 11): each right is the government's, inside the enterprises the user already sees.
+
+def may_draw(user) -> bool:
+    """Who draws 双随机 samples (of enterprises and inspectors, and of closed hazards to re-verify)."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def may_record_papers(db, user, ent) -> bool:
+    """Who records a 告知书 delivered or a 承诺书 signed: the grid worker of its grid, supervisors, admins."""
+    if user["role"] in ("admin", "supervisor"):
+        return True
+    return user["role"] == "grid_worker" and user["grid_id"] == ent["grid_id"]
+
+
+def may_self_assess(db, user, ent) -> bool:
+    """Who scores the enterprise against GB/T 33000: its manager (and admins)."""
+    return user["role"] == "admin" or (user["role"] == "manager" and user["enterprise_id"] == ent["id"])
+
+
+def may_grade(user) -> bool:
+    """Who records a 达标 grading or a 星级评定: supervisors and admins."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def may_reverify(db, user, hazard) -> bool:
+    """Who revisits a closed hazard drawn for re-verification: government users who see it."""
+    return user["role"] in GOVERNMENT and sees_hazard(db, user, hazard)
+
+
+def may_supervise(user) -> bool:
+    """Who lists a 重大隐患 for 挂牌督办, records its 五落实 and removes it (销号): supervisors and admins."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def may_record_enforcement(user) -> bool:
+    """Who records enforcement actions (罚款, 约谈…): supervisors and admins."""
+    return user["role"] in ("admin", "supervisor")
+
+
+def may_report(user) -> bool:
+    """Who fills and submits the monthly report forms (附件3, 附件4): supervisors and admins."""
+    return user["role"] in ("admin", "supervisor")

@@ -66,7 +66,8 @@ def _where_new_account_belongs(conn, form, role) -> dict:
         return {"grid_id": grid_id}
     if role == "supervisor":
         return {"scope_industry": form.get("scope_industry", "").strip() or None,
-                "scope_county": form.get("scope_county", "").strip() or None}
+                "scope_county": form.get("scope_county", "").strip() or None,
+                "scope_township": form.get("scope_township", "").strip() or None}
     return {}
 
 
