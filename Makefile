@@ -65,6 +65,7 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/pages.py 10000 14    # the county is generated into instance/ on first use (5 min)
 	$(BIN)/python bench/pages.py 100000 3    # 17 min and 16 GB on first use
 	$(BIN)/python bench/colour_plan.py 100000 3   # the grid plan and the colour roll-up on that county
+	$(BIN)/python bench/dashboard.py 100000 3     # 监管看板 against the supervisor's home on that county
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

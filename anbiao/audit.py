@@ -12,7 +12,7 @@ from .risk import COLOUR_NAMES
 PAGE = 30
 ENTITIES = {"enterprise": "企业档案", "unit": "车间/岗位", "user": "账号", "checklist": "检查清单",
             "inspection": "检查记录", "hazard": "隐患", "grid": "网格", "sign": "标识",
-            "risk_point": "风险点", "risk_map": "风险分布图"}
+            "risk_point": "风险点", "risk_map": "风险分布图", "draw": "双随机抽取"}
 ACTIONS = {
     "create": "新建", "update": "修改", "rename": "改名", "move": "调动", "archive": "停用",
     "activate": "启用账号", "deactivate": "停用账号", "set_password": "重设密码",
@@ -22,9 +22,18 @@ ACTIONS = {
     "verify_fail": "验收退回", "retire": "撤除", "reissue": "补发标签", "found_again": "再次发现",
     "check": "现场检查", "confirm": "核实为隐患", "dismiss": "核实不属实",
     "reassess": "重新评估", "place": "标注位置", "set_colour": "改定风险等级", "score": "5S 考评",
+    "self_assess_start": "开始标准化自评", "self_assess_score": "标准化自评评分",
+    "self_assess_evidence": "添加自评证据",
+    "self_assess_submit": "提交标准化自评", "grade": "记录达标评定", "star": "记录星级评定",
+    "draw": "抽取", "redraw": "重新抽取",
+    "notice": "送达告知书", "commitment": "签订承诺书", "enforcement": "执法激励约束",
 }
 # The same word means another thing on another record.
 ENTITY_ACTIONS = {("hazard", "assign"): "指派整改（四定）", ("enterprise", "create"): "建档"}
+ENTITY_ACTIONS[("inspection", "unannounced")] = "四不两直（未提前通知）"  # a grid visit (anbiao/grid_day.py)
+# 挂牌督办 (anbiao/supervision.py) is kept on the hazard's record, so its enterprise reads it with the hazard.
+ENTITY_ACTIONS.update({("hazard", "list"): "挂牌督办", ("hazard", "supervise_check"): "五落实",
+                       ("hazard", "delist"): "督办销号"})
 CHECKLIST_FIELDS = {"frequency": "检查频次", "responsible_title": "检查责任", "responsible_user_id": "责任人",
                     "on_failure": "整改要求"}
 # How each kind of record is named on the page; a post reads with its workshop, as everywhere else.
@@ -37,11 +46,21 @@ NAMES = {
     "sign": "SELECT id, title AS label FROM signs WHERE id IN",
     "risk_point": "SELECT id, name AS label FROM risk_points WHERE id IN",
     "risk_map": "SELECT id, title AS label FROM risk_maps WHERE id IN",
+    "draw": "SELECT id, purpose AS label FROM draws WHERE id IN",
     "inspection": "SELECT i.id, c.title AS label FROM inspections i JOIN checklists c ON c.id = i.checklist_id"
                   " WHERE i.id IN",
     "unit": "SELECT u.id, COALESCE(p.name || ' / ', '') || u.name AS label FROM units u"
             " LEFT JOIN units p ON p.id = u.parent_id WHERE u.id IN",
 }
+# 回头看 (anbiao/reverify.py): a draw of closed hazards is its own record; each revisit is kept on its hazard's.
+ENTITIES["reverify_draw"] = "回头看抽查"
+NAMES["reverify_draw"] = ("SELECT id, '闭环于 ' || period_start || ' 至 ' || period_end AS label FROM reverify_draws"
+                          " WHERE id IN")
+ENTITY_ACTIONS.update({("reverify_draw", "draw"): "抽取复查样本", ("hazard", "reverify_held"): "回头看：整改有效",
+                       ("hazard", "reopen"): "回头看：整改失效，重新打开"})
+ENTITIES["monthly_report"] = "月报表"  # a submitted 附件3/附件4, frozen (anbiao/monthly_reports.py)
+NAMES["monthly_report"] = "SELECT id, month || ' ' || form AS label FROM monthly_reports WHERE id IN"
+ENTITY_ACTIONS[("monthly_report", "submit")] = "上报月报表"
 # Clock steps and writers racing by a second must not drop an entry at a date's edge (see _id_bounds).
 SLACK = timedelta(minutes=1)
 
@@ -242,6 +261,18 @@ def _summary(entry: dict, units: dict, libraries: dict) -> str:
     data, kind, action = entry["data"], entry["entity"], entry["action"]
     if kind == "enterprise" and action == "update":
         return "改了：" + "、".join(LABELS.get(k, "其他") for k in data)
+    if kind == "enterprise" and action in ("grade", "star"):
+        late = "" if data.get("current", True) else "，补录历史"
+        return f"{data.get('label', '')}（{data.get('on_date', '')}）{late}"
+    if kind == "enterprise" and action == "self_assess_submit":
+        return f"自评得分 {data.get('score')}"
+    if kind == "enterprise" and action == "self_assess_score":
+        return f"要素 {data.get('element', '')}"
+    if kind == "enterprise" and action in ("notice", "commitment"):  # anbiao/papers.py
+        return f"{data.get('on_date', '')} · {data.get('person', '')}" + ("，附签字页照片" if data.get("photo") else "")
+    if kind == "enterprise" and action == "enforcement":  # anbiao/enforcement.py; the kind's name is kept with it
+        amount = f" {data['amount']:g}" if isinstance(data.get("amount"), float) else ""
+        return f"{data.get('name', '')}（{data.get('on_date', '')}）{amount}"
     if kind == "enterprise" and action == "set_colour":
         to = COLOUR_NAMES.get(data.get("to"), "—")
         return f"整体风险等级定为{to}" + (f"：{_short(data.get('reason'))}" if data.get("reason") else "")
@@ -288,6 +319,11 @@ def _summary(entry: dict, units: dict, libraries: dict) -> str:
         return "" if action == "report" else _short(data.get("note"))  # a report's note is its description
     if kind == "grid":
         return data.get("name", "")
+    if kind == "reverify_draw":
+        return f"从 {data.get('population', 0)} 条已闭环隐患中抽取 {data.get('drawn', 0)} 条"
+    if kind == "draw":
+        return (f"{data.get('enterprises', 0)} 家企业、{data.get('inspectors', 0)} 名检查人员"
+                + (f"；原因：{_short(data.get('reason'))}" if data.get("reason") else ""))
     if kind == "sign":
         if action == "check":
             return f"现场状态：{data.get('state', '—')}" + ("，已列为隐患" if data.get("hazard_id") else "")

@@ -207,6 +207,8 @@ def rectify(db, hazard, *, note, after, by, place=None) -> None:
     if not after:
         raise ValueError("请上传整改后照片")
     _not_reshot({p["hash"] for p in pictures(db, hazard["id"])["before"]}, after)
+    if any(p.hash in _before_reopen(db, hazard["id"]) for p in after):
+        raise ValueError("该隐患回头看复查时整改失效，请拍摄重新整改后的现场，不能沿用原来的照片")
     with db.atomic():
         db.execute("UPDATE hazards SET status = 'rectified', rectified_by = ?, rectified_at = ? WHERE id = ?",
                    (by, now(), hazard["id"]))
@@ -241,9 +243,50 @@ def timeline(db, hazard_id) -> list[dict]:
                       " WHERE hazard_id = ? ORDER BY ev.id", (hazard_id,))
     pictures = rows(db, "SELECT hp.event_id, hp.stage, ph.hash, ph.taken_at, ph.width, ph.height FROM hazard_photos hp"
                         " JOIN photos ph ON ph.id = hp.photo_id WHERE hp.hazard_id = ? ORDER BY hp.id", (hazard_id,))
+    fix = []
     for event in events:
         event["photos"] = [p for p in pictures if p["event_id"] == event["id"]]
+        if event["action"] in ("rectify", "on_the_spot"):
+            fix = [dict(p, uploaded_at=event["at"]) for p in event["photos"] if p["stage"] == "after"]
+        elif event["action"] in REVISITS:
+            # 回头看: the photos of the fix that was revisited, to be set beside the new ones.
+            event["fix_photos"] = fix
+            event["revisit_photos"] = [dict(p, uploaded_at=event["at"]) for p in event["photos"]]
     return events
+
+
+# 回头看 (anbiao/reverify.py): a closed hazard revisited; a fix that held keeps it closed, one that did not reopens it.
+REVISITS = {"reverify_held": "回头看复查：整改有效", "reopen": "回头看复查：整改失效，重新打开"}
+
+
+def revisit(db, hazard, *, held: bool, note, evidence, by, place=None, detail=None) -> int:
+    """A closed hazard seen again with new photos (stage 'verify', with their times), in the caller's transaction.
+    A fix that did not hold reopens the hazard at 'reported' (待分派): the enterprise sets a new 四定 and the loop
+    runs again to a new verification. Returns the event."""
+    if hazard["status"] != "closed":
+        raise ValueError("该隐患已不在闭环状态，不能复查")
+    if not evidence:
+        raise ValueError("请拍摄复查现场照片")
+    known = {p["hash"] for stage in pictures(db, hazard["id"]).values() for p in stage}
+    if any(p.hash in known for p in evidence):
+        raise ValueError("复查照片不能沿用该隐患已有的照片，请拍摄现场")
+    note = _text(note, "整改失效的情况", required=not held)
+    if not held:
+        db.execute("UPDATE hazards SET status = 'reported', rectified_by = NULL, rectified_at = NULL,"
+                   " verified_by = NULL, closed_at = NULL WHERE id = ?", (hazard["id"],))
+    event = _event(db, hazard["id"], by, "reverify_held" if held else "reopen", note, place,
+                   {"held": held, **(detail or {})})
+    _attach(db, hazard["id"], event, evidence, "verify", by)
+    return event
+
+
+def _before_reopen(db, hazard_id) -> set[str]:
+    """The photos a hazard had when it was last reopened: a new fix must show new ones."""
+    last = one(db, "SELECT MAX(id) AS id FROM hazard_events WHERE hazard_id = ? AND action = 'reopen'", (hazard_id,))
+    if not last or last["id"] is None:
+        return set()
+    return {r["hash"] for r in rows(db, "SELECT ph.hash FROM hazard_photos hp JOIN photos ph ON ph.id = hp.photo_id"
+                                        " WHERE hp.hazard_id = ? AND hp.event_id <= ?", (hazard_id, last["id"]))}
 
 
 def pictures(db, hazard_id) -> dict[str, list[dict]]:

@@ -11,11 +11,23 @@ from .db import now, one, rows
 
 ROOT = Path(__file__).resolve().parent.parent / "inspect"
 KINDS = ("checklist", "industries", "hazard_categories", "signs", "sign_classes", "five_s", "risk_method",
-         "risk_control", "colour_rule", "visit_frequency")
+         "risk_control", "colour_rule", "visit_frequency", "self_assessment")
+# GB/T 33000-2016's eight first-level elements (5.1–5.8); a self-assessment standard scores items under each.
+ELEMENTS = {"5.1": "目标职责", "5.2": "制度化管理", "5.3": "教育培训", "5.4": "现场管理",
+            "5.5": "安全风险管控及隐患排查治理", "5.6": "应急管理", "5.7": "事故管理", "5.8": "持续改进"}
+# 告知书/承诺书 texts with their placeholders, and the kinds of enforcement action the monthly report counts.
+KINDS += ("papers", "enforcement")
+# The layouts of the monthly report forms 附件3/附件4 (columns, merged headers, the figure in each cell).
+KINDS += ("report_form",)
+# What a 告知书/承诺书 text may leave for the print to fill, and how its blocks are laid out (anbiao/papers.py).
+PAPER_FIELDS = ("enterprise", "credit_code", "address", "principal", "issuer", "issued_on", "deadline", "year")
+PAPER_STYLES = ("addressee", "body", "right", "sign", "note")
 # The four colours of 四色 risk, worst first (seed 001 §三(四)); a risk method's thresholds name each once.
 RISK_COLOURS = ("red", "orange", "yellow", "blue")
 TIERS = {"enterprise": "安全生产检查清单", "workshop": "车间安全检查表册", "post": "岗位安全检查卡片",
-         "grid": "网格员检查导则", "lookback": "回头看"}
+         "grid": "网格员检查导则", "lookback": "回头看",
+         # The departments' own 回头看 (seed 004, first part): read and exported, never adopted by an enterprise.
+         "lookback_gov": "回头看（监管部门）"}
 FREQUENCIES = {"shift": "每班", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季"}
 ASPECTS = ("基础管理", "设备设施", "作业现场", "作业行为")
 GENERAL = "通用"
@@ -69,8 +81,18 @@ def _problems_of(name: str, doc: dict) -> list[str]:
                            "（考评得分低于它时提示列为隐患）")
     if kind == "risk_method":
         out += _risk_method_problems(name, doc, items)
+    if kind == "self_assessment":
+        out += _self_assessment_problems(name, doc, [i for i in items if isinstance(i, dict)])
     if kind in ("risk_control", "colour_rule", "visit_frequency"):
         out += _colour_table_problems(name, doc, [i for i in items if isinstance(i, dict)])
+    if kind == "papers":
+        out += _papers_problems(name, [i for i in items if isinstance(i, dict)])
+    if kind == "enforcement":
+        out += _enforcement_problems(name, doc, [i for i in items if isinstance(i, dict)])
+    if kind == "report_form":
+        from .monthly_reports import layout_problems  # the figures a form may name are that module's
+
+        out += layout_problems(name, doc, [i for i in items if isinstance(i, dict)])
     seen = set()
     for number, item in enumerate(items, start=1):
         where = f"{name} 第{number}条"
@@ -120,6 +142,28 @@ def _risk_method_problems(name: str, doc: dict, items: list) -> list[str]:
     return out
 
 
+def _self_assessment_problems(name: str, doc: dict, items: list) -> list[str]:
+    """A self-assessment standard: its source, every item under one of the eight elements with a section and positive
+    whole points, every element scored, and the points adding up to the stated total."""
+    out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（依据）"]
+    for item in items:
+        where = f"{name}（{item.get('code')}）"
+        if item.get("element") not in ELEMENTS:
+            out.append(f"{where}: element 应为 {'/'.join(ELEMENTS)} 之一")
+        if not isinstance(item.get("section"), str) or not item["section"].strip():
+            out.append(f"{where}: 缺少 section（二级要素）")
+        if not isinstance(item.get("points"), int) or isinstance(item.get("points"), bool) or item["points"] <= 0:
+            out.append(f"{where}: points 应为正整数（分值）")
+    missing = [code for code in ELEMENTS if not any(i.get("element") == code for i in items)]
+    if missing:
+        out.append(f"{name}: 一级要素 {'、'.join(missing)} 没有任何条目")
+    total = doc.get("total")
+    points = sum(i["points"] for i in items if isinstance(i.get("points"), int) and not isinstance(i["points"], bool))
+    if not isinstance(total, int) or isinstance(total, bool) or total != points:
+        out.append(f"{name}: total 应为各条目 points 之和（现为 {points}）")
+    return out
+
+
 def _colour_table_problems(name: str, doc: dict, items: list) -> list[str]:
     """Tables keyed by colour: who controls each colour, the enterprise-colour rule, the visit frequency."""
     out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（依据）"]
@@ -148,6 +192,79 @@ def _colour_table_problems(name: str, doc: dict, items: list) -> list[str]:
     if kind == "colour_rule" and items and (items[-1].get("measure") != "points" or items[-1].get("at_least") != 0
                                             or "at_most" in items[-1]):
         out.append(f"{name}: 最后一条应为兜底规则（measure = \"points\"，at_least = 0）")
+    return out
+
+
+def _placeholders(text: str) -> list[str] | None:
+    """The {names} a paper's line leaves to fill, or None when its braces are broken."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return None
+    # A format spec or conversion ({year:>4}, {name!r}) is not a placeholder the print fills: named with it, refused.
+    return [field + (f":{spec}" if spec else "") + (f"!{conv}" if conv else "")
+            for _, field, spec, conv in parts if field is not None]
+
+
+def _papers_problems(name: str, items: list) -> list[str]:
+    """The 告知书 and the 承诺书, each a heading and blocks of lines whose placeholders the print knows how to fill."""
+    out = []
+    if sorted(i.get("code") for i in items) != ["commitment", "notice"]:
+        out.append(f"{name}: 条目应为 notice（告知书）和 commitment（承诺书）各一条")
+    for item in items:
+        where = f"{name}（{item.get('code')}）"
+        if not isinstance(item.get("heading"), str) or not item["heading"].strip():
+            out.append(f"{where}: 缺少 heading（印在纸上的标题）")
+        blocks = item.get("blocks")
+        if not isinstance(blocks, list) or not blocks:
+            out.append(f"{where}: 缺少 blocks（正文各段）")
+            continue
+        texts = [item["particulars"]] if isinstance(item.get("particulars"), str) else []
+        if "particulars" in item and not texts:
+            out.append(f"{where}: particulars 应为文字")
+        for block in blocks:
+            lines = block.get("lines") if isinstance(block, dict) else None
+            if not isinstance(block, dict) or block.get("style") not in PAPER_STYLES:
+                out.append(f"{where}: 每段须有 style，为 {'/'.join(PAPER_STYLES)} 之一")
+            if not isinstance(lines, list) or not lines or any(not isinstance(t, str) for t in lines):
+                out.append(f"{where}: 每段须有 lines（一行或几行文字）")
+                continue
+            texts += lines
+        for text in texts:
+            fields = _placeholders(text)
+            if fields is None:
+                out.append(f"{where}: “{text[:20]}…”中的花括号不成对")
+            elif any(f not in PAPER_FIELDS for f in fields):
+                wrong = next(f for f in fields if f not in PAPER_FIELDS)
+                out.append(f"{where}: 占位符 {{{wrong}}} 不认识，只能用 {'、'.join(PAPER_FIELDS)}")
+    return out
+
+
+def _enforcement_problems(name: str, doc: dict, items: list) -> list[str]:
+    """Each kind of action names its report column, what the column counts, and the amount it takes, if any."""
+    out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（依据）"]
+    for item in items:
+        where = f"{name}（{item.get('code')}）"
+        if not isinstance(item.get("column"), str) or not item["column"].strip():
+            out.append(f"{where}: 缺少 column（月报表中的栏目名称）")
+        counts = item.get("counts")
+        if not isinstance(counts, list) or not counts or any(c not in ("actions", "amount") for c in counts):
+            out.append(f"{where}: counts 应为 actions（家次）、amount（数量之和）中的一个或两个")
+            continue
+        amount = item.get("amount")
+        if ("amount" in counts) != isinstance(amount, dict):
+            out.append(f"{where}: 统计数量（counts 含 amount）的种类须有 amount，其他种类不应有")
+        elif isinstance(amount, dict) and (
+                not all(isinstance(amount.get(k), str) and amount[k].strip() for k in ("label", "unit"))
+                or not isinstance(amount.get("decimals"), int) or isinstance(amount.get("decimals"), bool)
+                or not 0 <= amount["decimals"] <= 6):
+            out.append(f"{where}: amount 须有 label、unit（文字）和 decimals（0 到 6 的整数）")
+        columns = item.get("columns")
+        if columns is not None and (not isinstance(columns, list) or len(columns) != len(counts)
+                                    or any(not isinstance(c, str) for c in columns)):
+            out.append(f"{where}: columns 应与 counts 一一对应（每项一个栏目名称）")
     return out
 
 

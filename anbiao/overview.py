@@ -4,7 +4,7 @@ hazards, refreshed in SQL when stale, so government pages read counts instead of
 import threading
 from datetime import UTC, datetime, time, timedelta
 
-from . import db, due, library, visit_plan
+from . import dashboard, db, due, library, visit_plan
 from .db import one, rows
 from .enterprises import STANDARD_STATUS
 from .hazards import OPEN
@@ -19,6 +19,8 @@ FILTERS = {
     "overdue": ("有漏检清单", "e.overdue > 0"),
     "open": ("有未闭环隐患", "e.open_hazards > 0"),
 }
+# Every `only` an enterprise list takes: its own filters above and the lists behind the dashboard's figures.
+LISTS = {**FILTERS, **dashboard.DRILLS}
 PAGE = 50
 STANDARD = tuple(STANDARD_STATUS)
 
@@ -104,6 +106,7 @@ def _recompute(db, ids: list[int], now: datetime) -> None:
     if db.conn.in_transaction:
         db.execute(sql, params)
         visit_plan.keep(db, ids, now)
+        dashboard.keep(db, ids, now)
         _recount_areas(db, ids)
         return
     # IMMEDIATE: two workers refreshing at once take turns instead of one failing to upgrade its read.
@@ -111,6 +114,7 @@ def _recompute(db, ids: list[int], now: datetime) -> None:
     try:
         db.execute(sql, params)
         visit_plan.keep(db, ids, now)  # the colours and next visits, from the hazard counts just written
+        dashboard.keep(db, ids, now)  # the dashboard's columns, from those and the next visits
         _recount_areas(db, ids)
     except BaseException:
         db.conn.rollback()
@@ -131,6 +135,7 @@ def _recount_areas(db, ids: list[int]) -> None:
     columns = ["enterprises", *AREA_SUMS, *AREA_WITH, *(f"standard_{code}" for code in STANDARD)]
     sums = ["COUNT(*)", *(f"SUM({c})" for c in AREA_SUMS), *(f"SUM({c} > 0)" for c in AREA_WITH.values()),
             *(f"SUM(standard_status = '{code}')" for code in STANDARD)]
+    columns, sums = columns + list(dashboard.AREA), sums + list(dashboard.AREA.values())  # the dashboard's sums
     db.execute("DELETE FROM area_overview WHERE grid_id IN (SELECT grid_id FROM area_stale)")
     db.execute(f"INSERT INTO area_overview (grid_id, industry, {', '.join(columns)})"
                f" SELECT COALESCE(grid_id, 0), industry, {', '.join(sums)} FROM enterprise_overview"
@@ -194,8 +199,8 @@ def worst(db, where: str, params: list, *, only: str | None = None, colour: str 
     """Enterprises worst first (major hazards, overdue hazards, overdue checklists, open hazards), of one risk
     colour when given, a page after the key `after`; returns the page and the id to continue after, if there is more."""
     conditions, args = [where], list(params)
-    if only in FILTERS:
-        conditions.append(FILTERS[only][1])
+    if only in LISTS:
+        conditions.append(LISTS[only][1])
     if colour:
         conditions.append("e.colour = ?")
         args.append(colour)

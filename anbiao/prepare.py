@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import checklists, due, hazards, overview, scope, signs, visit_plan
+from . import grid_day as day_plan
 
 GRID_DAY = 8  # enterprises a grid worker makes ready at once: they walk maybe 5–10 a day, not the whole grid
 HAZARD_PAGES = 10  # open hazards kept per enterprise of a grid worker's day; the enterprise's list names the rest
@@ -24,6 +25,7 @@ SIGN_PAGES = 30
 HOME, OUTBOX, SCAN = "/", "/outbox", "/scan"
 MINE, BELOW_HEAD, BELOW_MANAGER = "我的检查", "本车间岗位卡片", "车间表册与岗位卡片"
 LOOP, REPORT, ALWAYS = "待办隐患", "随手拍", "首页、扫一扫与待同步"
+RECHECK = "待复查"
 SIGNS = "本单位标识（扫码可离线打开）"
 REPORT_TITLE = "随手拍 · 报告隐患"
 
@@ -52,6 +54,9 @@ def for_today(db, user, now: datetime | None = None, *, grace: int = 0) -> list[
         for ent in grid_day(db, user, now, grace=grace):
             pages += _visit(db, ent)
             pages += _signs(db, ent["id"], None, f"标识：{ent['name']}")
+        # 复查 ready to accept on the way: the hazard page carries the acceptance form.
+        pages += [Page(f"/hazards/{h['id']}", _short(h["description"]), RECHECK)
+                  for h in day_plan.rechecks(db, user, now.date()) if h["ready"]]
     pages += _loop(db, user)
     if role in scope.ENTERPRISE_STAFF:
         pages.append(Page(_report_url(user["enterprise_id"]), REPORT_TITLE, REPORT))
@@ -84,11 +89,15 @@ def _checklists(db, user, found: list[dict], group: str, only_due: bool = True) 
 
 
 def grid_day(db, user, now: datetime, *, grace: int = 0) -> list[dict]:
-    """The grid enterprises due for a visit by today, as the plan orders them (overdue first, the worse colour
-    first on the same date; anbiao/visit_plan.py), at most GRID_DAY."""
+    """The enterprises of the grid worker's 今日计划 in its order (anbiao/grid_day.py), then those due for a visit
+    by today, as the plan orders them (overdue first, the worse colour first on the same date;
+    anbiao/visit_plan.py), up to GRID_DAY in all (the picked ones always)."""
     where, params = scope.enterprise_where(user)
     overview.refresh(db, now, grace=grace)
-    return visit_plan.due_by(db, where, params, now.date(), GRID_DAY)
+    picked = day_plan.planned(db, user, now.date())
+    chosen = {e["id"] for e in picked}
+    owed = [e for e in visit_plan.due_by(db, where, params, now.date(), GRID_DAY) if e["id"] not in chosen]
+    return picked + owed[:max(0, GRID_DAY - len(picked))]
 
 
 def _visit(db, ent: dict) -> list[Page]:

@@ -28,6 +28,8 @@ auth.password                GET   -                    login 200   200   200   
 auth.password                POST  -                    login 422   422   422   422   422   422   422   422
 home.index                   GET   -                    login 200   200   200   200   200   200   200   200
 home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
+dashboard.index              GET   -                    login 200   200   403   403   403   403   403   403
+dashboard.print_page         GET   -                    login 200   200   403   403   403   403   403   403
 favicon                      GET   -                    200   200   200   200   200   200   200   200   200
 offline.page                 GET   -                    200   200   200   200   200   200   200   200   200
 offline.service_worker       GET   -                    200   200   200   200   200   200   200   200   200
@@ -39,6 +41,15 @@ signs.typed                  GET   -                    200   200   200   200   
 scanner.page                 GET   -                    login 200   200   200   200   200   200   200   200
 signs.index                  GET   企业1                login 200   200   200   404   200   200   200   404
 signs.index                  GET   企业2                login 200   200   404   200   404   404   404   200
+reverify.index               GET   -                    login 200   200   200   200   200   200   200   200
+reverify.new_draw            GET   -                    405   405   405   405   405   405   405   405   405
+reverify.new_draw            POST  -                    login 422   422   403   403   403   403   403   403
+reverify.draw                GET   抽查1                login 200   200   200   200   404   404   404   404
+reverify.visit               GET   回访1                login 200   200   200   404   404   404   404   404
+reverify.visit               POST  回访1                login 422   422   422   404   404   404   404   404
+reverify.visit               GET   回访2                login 200   200   404   200   404   404   404   404
+reverify.visit               POST  回访2                login 422   422   404   422   404   404   404   404
+reverify.lookback_sheet      GET   检查库监管回头看     login 200   200   200   200   200   200   404   200
 signs.qr                     GET   标识号充装班/svg     login 200   200   200   404   200   200   200   404
 signs.qr                     GET   标识号全厂/png       login 200   200   200   404   200   404   404   404
 signs.qr                     GET   标识号车床班/svg     login 200   200   404   200   404   404   404   200
@@ -49,6 +60,50 @@ signs.check                  POST  标识号车床班         login 422   403   
 signs.presence               GET   标识号充装班         405   405   405   405   405   405   405   405   405
 signs.presence               POST  标识号充装班         login -     -     -     404   -     -     -     404
 signs.presence               POST  标识号车床班         login -     -     404   -     404   404   404   -
+monthly_reports.index        GET   -                    login 200   200   403   403   403   403   403   403
+monthly_reports.submit       GET   -                    login 200   200   403   403   403   403   403   403
+monthly_reports.submit       POST  -                    login 422   422   403   403   403   403   403   403
+monthly_reports.draft_xlsx   GET   -                    login 200   200   403   403   403   403   403   403
+monthly_reports.records      GET   -                    login 422   422   403   403   403   403   403   403
+monthly_reports.show         GET   月报1                login 200   200   403   403   403   403   403   403
+monthly_reports.download     GET   月报1                login 200   200   403   403   403   403   403   403
+self_assessment.index        GET   企业1                login 200   200   200   404   200   404   404   404
+self_assessment.index        GET   企业2                login 200   200   404   200   404   404   404   200
+self_assessment.start        GET   企业1                405   405   405   405   405   405   405   405   405
+self_assessment.start        POST  企业1                login 422   403   403   404   422   404   404   404
+self_assessment.show         GET   自评1                login 200   200   200   404   200   404   404   404
+self_assessment.show         GET   自评2                login 200   200   404   200   404   404   404   200
+self_assessment.element      GET   自评1/要素           login 200   200   200   404   200   404   404   404
+self_assessment.element      POST  自评1/要素           login 422   403   403   404   422   404   404   404
+self_assessment.item         GET   自评1/自评条目       login 200   200   200   404   200   404   404   404
+self_assessment.evidence     GET   自评1/自评条目       405   405   405   405   405   405   405   405   405
+self_assessment.evidence     POST  自评1/自评条目       login 422   403   403   404   422   404   404   404
+self_assessment.hazard       GET   自评1/自评条目       405   405   405   405   405   405   405   405   405
+self_assessment.hazard       POST  自评1/自评条目       login 422   403   403   404   422   404   404   404
+self_assessment.submit       GET   自评1                405   405   405   405   405   405   405   405   405
+self_assessment.submit       POST  自评1                login 422   403   403   404   422   404   404   404
+self_assessment.report       GET   自评1                login 200   200   200   404   200   404   404   404
+self_assessment.report       GET   自评2                login 200   200   404   200   404   404   404   200
+self_assessment.photo        GET   自评2/自评照片/thumb login 200   200   404   200   404   404   404   200
+gradings.index               GET   企业1                login 200   200   200   404   200   200   200   404
+gradings.index               GET   企业2                login 200   200   404   200   404   404   404   200
+gradings.grade               GET   企业1                405   405   405   405   405   405   405   405   405
+gradings.grade               POST  企业1                login 422   422   403   404   403   403   403   404
+gradings.grade               POST  企业2                login 422   422   404   403   404   404   404   403
+gradings.star                GET   企业1                405   405   405   405   405   405   405   405   405
+gradings.star                POST  企业1                login 422   422   403   404   403   403   403   404
+gradings.star                POST  企业2                login 422   422   404   403   404   404   404   403
+gradings.ledgers             GET   -                    login 200   200   403   403   403   403   403   403
+gradings.ledger_export       GET   -                    login 200   200   403   403   403   403   403   403
+draws.index                  GET   -                    login 200   200   403   403   403   403   403   403
+draws.new                    GET   -                    login 200   200   403   403   403   403   403   403
+draws.new                    POST  -                    login 422   422   403   403   403   403   403   403
+draws.show                   GET   抽取1                login 200   200   403   403   403   403   403   403
+draws.redraw                 GET   抽取1                login 200   200   403   403   403   403   403   403
+draws.redraw                 POST  抽取1                login 422   422   403   403   403   403   403   403
+draws.start                  GET   任务grid1            405   405   405   405   405   405   405   405   405
+draws.start                  POST  任务grid1            login 404   404   home  404   404   404   404   404
+draws.start                  POST  任务grid2            login 404   404   404   home  404   404   404   404
 public_reports.new           GET   标识充装班           200   200   200   200   200   200   200   200   200
 public_reports.new           POST  标识充装班           422   422   422   422   422   422   422   422   422
 public_reports.receipt       GET   -                    200   200   200   200   200   200   200   200   200
@@ -78,6 +133,15 @@ sign_forms.import_sheet      GET   企业1                login 200   403   403 
 sign_forms.import_sheet      GET   企业2                login 200   403   404   403   404   404   404   200
 sign_forms.import_sheet      POST  企业1                login 422   403   403   404   422   422   403   404
 sign_forms.import_sheet      POST  企业2                login 422   403   404   403   404   404   404   422
+grid_day.add                 GET   企业1                405   405   405   405   405   405   405   405   405
+grid_day.add                 POST  企业1                login 403   403   422   404   403   403   403   404
+grid_day.add                 POST  企业2                login 403   403   404   422   404   404   404   403
+grid_day.remove              GET   企业1                405   405   405   405   405   405   405   405   405
+grid_day.remove              POST  企业1                login 403   403   422   404   403   403   403   404
+grid_day.remove              POST  企业2                login 403   403   404   422   404   404   404   403
+grid_day.move                GET   企业1                405   405   405   405   405   405   405   405   405
+grid_day.move                POST  企业1                login 403   403   422   404   403   403   403   404
+grid_day.move                POST  企业2                login 403   403   404   422   404   404   404   403
 sign_forms.template          GET   企业1                login 200   403   403   404   200   200   403   404
 sign_forms.template          GET   企业2                login 200   403   404   403   404   404   404   200
 sign_forms.edit              GET   标识号充装班         login 200   403   403   404   200   200   403   404
@@ -98,6 +162,37 @@ sign_forms.reissue           GET   标识号充装班         405   405   405   
 sign_forms.reissue           POST  标识号充装班         login 422   403   403   404   422   422   403   404
 sign_forms.reissue           POST  标识号全厂           login 422   403   403   404   422   404   404   404
 sign_forms.reissue           POST  标识号车床班         login 422   403   404   403   404   404   404   422
+supervision.index            GET   -                    login 200   200   403   403   403   403   403   403
+supervision.new              GET   重大隐患冲压班       login 200   200   404   403   404   404   404   403
+supervision.new              GET   重大隐患巡线班       login 302   302   403   404   403   404   404   404
+supervision.new              POST  重大隐患冲压班       login 422   422   404   403   404   404   404   403
+supervision.new              POST  重大隐患巡线班       login 422   422   403   404   403   404   404   404
+supervision.new              POST  隐患运行班           login 422   422   403   404   403   403   404   404
+supervision.show             GET   督办巡线班           login 200   200   200   404   200   404   404   404
+supervision.check            GET   督办巡线班/目标      405   405   405   405   405   405   405   405   405
+supervision.check            POST  督办巡线班/目标      login 422   422   403   404   403   404   404   404
+supervision.remove           GET   督办巡线班           405   405   405   405   405   405   405   405   405
+supervision.remove           POST  督办巡线班           login 422   422   403   404   403   404   404   404
+supervision.photo            GET   督办巡线班/督办照片/thumb login 200   200   200   404   200   404   404   404
+papers.enterprise            GET   企业1                login 200   200   200   404   200   200   200   404
+papers.enterprise            GET   企业2                login 200   200   404   200   404   404   404   200
+papers.record                GET   企业1/承诺书         login 200   200   200   404   403   403   403   404
+papers.record                GET   企业2/告知书         login 200   200   404   200   404   404   404   403
+papers.record                POST  企业1/承诺书         login 422   422   422   404   403   403   403   404
+papers.record                POST  企业1/告知书         login 422   422   422   404   403   403   403   404
+papers.record                POST  企业2/告知书         login 422   422   404   422   404   404   404   403
+papers.print_one             GET   企业1/告知书         login 200   200   200   404   200   200   200   404
+papers.print_one             GET   企业2/承诺书         login 200   200   404   200   404   404   404   200
+papers.index                 GET   -                    login 200   200   200   200   403   403   403   403
+papers.index                 GET   乡镇安海镇           login 200   200   404   200   403   403   403   403
+papers.print_batch           GET   -                    login 422   422   422   422   403   403   403   403
+papers.print_batch           GET   乡镇安海镇/承诺书    login 200   200   404   200   403   403   403   403
+papers.photo                 GET   签字页企业1/thumb    login 200   200   200   404   200   200   200   404
+enforcement.enterprise       GET   企业1                login 200   200   200   404   200   200   200   404
+enforcement.enterprise       GET   企业2                login 200   200   404   200   404   404   404   200
+enforcement.enterprise       POST  企业1                login 422   422   403   404   403   403   403   404
+enforcement.enterprise       POST  企业2                login 422   422   404   403   404   404   404   403
+enforcement.index            GET   -                    login 200   200   403   403   403   403   403   403
 risk_points.index            GET   企业1                login 200   200   200   404   200   200   200   404
 risk_points.index            GET   企业2                login 200   200   404   200   404   404   404   200
 risk_points.new              GET   企业1                login 200   403   403   404   200   200   403   404
@@ -397,10 +492,29 @@ def lookup(conn) -> dict:
         ids[key] = ("sign_id", first("SELECT id FROM signs WHERE unit_id IS ? ORDER BY id",
                                      (ids[unit][1] if unit else None,)))
     ids["svg"], ids["png"] = ("kind", "svg"), ("kind", "png")
+    # 回头看 (the demo's draw of the hazards closed last month): the draw, and its hazard at each enterprise.
+    ids["抽查1"] = ("draw_id", first("SELECT id FROM reverify_draws ORDER BY id"))
+    for number in (1, 2):
+        ids[f"回访{number}"] = ("visit_id", first(
+            "SELECT r.id FROM reverifications r JOIN hazards h ON h.id = r.hazard_id WHERE h.enterprise_id = ?"
+            " ORDER BY r.id", (ids[f"企业{number}"][1],)))
+    ids["检查库监管回头看"] = ("doc_id", first(
+        "SELECT id FROM library_docs WHERE code = 'lookback-government' ORDER BY version DESC"))
+    ids["告知书"], ids["承诺书"] = ("kind", "notice"), ("kind", "commitment")  # the papers of seed 001 附件1, 附件2
+    ids["乡镇安海镇"] = ("township", "安海镇")  # a query argument: enterprise 2's town
+    ids["签字页企业1"] = ("record_id", first(
+        "SELECT r.id FROM enterprise_papers r JOIN enterprises e ON e.id = r.enterprise_id"
+        " WHERE e.name = ? AND r.photo_id IS NOT NULL", (ENTERPRISES["企业1"],)))
     ids["标识充装班"] = ("token", first(
         "SELECT t.token FROM sign_tokens t JOIN signs s ON s.id = t.sign_id"
         " WHERE s.unit_id = ? AND t.replaced_at IS NULL ORDER BY s.id", (ids["充装班"][1],)))
     ids["举报1"] = ("report_id", first("SELECT id FROM public_reports ORDER BY id"))
+    ids["月报1"] = ("report_id", first("SELECT id FROM monthly_reports ORDER BY id"))  # the demo's submitted 附件3
+    ids["抽取1"] = ("draw_id", first("SELECT id FROM draws ORDER BY id"))  # the demo's 双随机 draw and its tasks
+    for username in ("grid1", "grid2"):
+        ids[f"任务{username}"] = ("task_id", first(
+            "SELECT t.id FROM inspection_tasks t JOIN users u ON u.id = t.inspector_id WHERE u.username = ?"
+            " ORDER BY t.id", (username,)))
     for unit in ("充装班", "储配站", "冲压班"):  # the demo's risk points: red at a post, orange at a workshop, yellow
         ids[f"风险点{unit}"] = ("point_id", first(
             "SELECT p.id FROM risk_points p JOIN units u ON u.id = p.unit_id WHERE u.name = ? ORDER BY p.id", (unit,)))
@@ -421,11 +535,33 @@ def lookup(conn) -> dict:
     for key, unit in (("分布图全厂", None), ("分布图储配站", "储配站"), ("分布图机加工车间", "机加工车间")):
         ids[key] = ("map_id", first("SELECT id FROM risk_maps WHERE unit_id IS ? ORDER BY id",
                                     (ids[unit][1] if unit else None,)))
+    # The demo's 自评: the gas company's under way, the machine works' submitted.
+    for key, number in (("自评1", 1), ("自评2", 2)):
+        ids[key] = ("assessment_id", first("SELECT id FROM self_assessments WHERE enterprise_id = ? ORDER BY id DESC",
+                                           (ids[f"企业{number}"][1],)))
+    ids["要素"] = ("element", "5.1")
+    ids["自评条目"] = ("item_id", first("SELECT i.id FROM library_items i JOIN library_docs d ON d.id = i.doc_id"
+                                    " WHERE d.kind = 'self_assessment' ORDER BY d.version DESC, i.position"))
+    ids["自评照片"] = ("photo_hash", first(
+        "SELECT p.hash FROM self_assessment_evidence v JOIN photos p ON p.id = v.photo_id WHERE v.assessment_id = ?",
+        (ids["自评2"][1],)))
     ids["检查库文档"] = ("doc_id", first(
         "SELECT id FROM library_docs WHERE industry = '城镇燃气' AND tier = 'enterprise' ORDER BY version DESC"))
     for key, industry in (("检查库燃气卡片", "城镇燃气"), ("检查库工贸卡片", "工贸")):
         ids[key] = ("doc_id", first(
             "SELECT id FROM library_docs WHERE industry = ? AND tier = 'post' ORDER BY version DESC", (industry,)))
+    # 挂牌督办: the demo lists the gas company's major hazard (巡线班) with two of its 五落实 done; the machine
+    # works' (冲压班) waits to be listed.
+    for unit in ("巡线班", "冲压班"):
+        ids[f"重大隐患{unit}"] = ("hazard_id", first(
+            "SELECT h.id FROM hazards h JOIN units u ON u.id = h.unit_id WHERE u.name = ? AND h.level = 'major'",
+            (unit,)))
+    ids["督办巡线班"] = ("supervision_id", first("SELECT id FROM supervisions WHERE hazard_id = ?",
+                                               (ids["重大隐患巡线班"][1],)))
+    ids["目标"] = ("item", "goal")
+    ids["督办照片"] = ("photo_hash", first(
+        "SELECT p.hash FROM supervision_checks c JOIN photos p ON p.id = c.photo_id WHERE c.supervision_id = ?",
+        (ids["督办巡线班"][1],)))
     return ids
 
 

@@ -20,6 +20,11 @@ PAGES = [  # (account, url); {e1} is manager1's enterprise, {card} leader1's car
     ("leader1", "/checklists/{card}/fill"), ("admin", "/audit"), ("manager1", "/audit"),
     ("admin", "/people"), ("manager1", "/people"), ("leader1", "/inspections/{inspection}"),
     ("supervisor", "/hazards/{hazard}"), ("manager1", "/hazards/{hazard}"),
+    # 监管看板 (anbiao/dashboard.py), a town of it, its print, and the lists behind its figures
+    ("admin", "/dashboard"), ("supervisor", "/dashboard"), ("town1", "/dashboard"),
+    ("supervisor", "/dashboard?town=丰泽区/东海街道"), ("supervisor", "/dashboard/print"),
+    ("supervisor", "/enterprises?only=late_month&town=丰泽区/东海街道"), ("town1", "/enterprises?only=liuyou_none"),
+    ("supervisor", "/enterprises?only=month_missed"), ("supervisor", "/enterprises?colour=red&town=晋江市/安海镇"),
 ]
 
 

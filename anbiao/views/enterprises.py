@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from .. import (
     audit,
     checklists,
+    dashboard,
     db,
     enterprise_colour,
     enterprises,
@@ -38,9 +39,10 @@ def _form_context(conn, raw, errors):
 @login_required
 def index():
     conn, args = db.get(), request.args
-    where, params = scope.enterprise_where(current_user)
     overview.refresh(conn, grace=current_app.config["OVERVIEW_GRACE"])
-    only = args.get("only") if args.get("only") in overview.FILTERS else None
+    # One town of the scope when a dashboard figure of that town was followed (anbiao/dashboard.py).
+    where, params, town = dashboard.within(conn, current_user, args.get("town"))
+    only = args.get("only") if args.get("only") in overview.LISTS else None
     colour = args.get("colour") if args.get("colour") in enterprise_colour.LEVEL_NAMES else None
     worst = bool(only) or args.get("order") == "worst"
     after = args.get("after", type=int)
@@ -53,7 +55,8 @@ def index():
                                        after=overview.key(conn, after, worst=False))
     return render_template("enterprises/list.html", enterprises=found, more=more, only=only, worst=worst,
                            args=args, filters=overview.FILTERS, may_create=scope.may_create_enterprises(current_user),
-                           labels=enterprises, colour=colour, colours=enterprise_colour.LEVEL_NAMES)
+                           labels=enterprises, colour=colour, colours=enterprise_colour.LEVEL_NAMES,
+                           lists=overview.LISTS, town=town, figure=dashboard.FIGURES.get(only))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import db, exports, hazards, idempotency, photos, risk_points, scope, storage, units
+from .. import db, exports, hazards, idempotency, photos, risk_points, scope, storage, supervision, units
 from ..db import rows
 from ..due import TZ
 from ..photos import PhotoError, from_request
@@ -97,6 +97,9 @@ def show(hazard_id):
         may_rectify=scope.may_rectify(conn, current_user, hazard) and hazard["status"] == "assigned",
         may_verify=scope.may_verify(conn, current_user, hazard) and hazard["status"] == "rectified",
         today=datetime.now(TZ).date().isoformat(),
+        # 挂牌督办: the listing's state for everyone who sees the hazard; listing it is the supervisor's.
+        listing=supervision.of_hazard(conn, hazard_id) if hazard["level"] == "major" else None,
+        may_list=scope.may_supervise(current_user) and hazard["level"] == "major" and hazard["status"] != "closed",
     )
 
 

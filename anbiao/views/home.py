@@ -3,7 +3,21 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import db, due, enterprises, hazards, overview, public_reports, scope, visit_plan
+from .. import (
+    db,
+    draws,
+    due,
+    enterprises,
+    grid_day,
+    hazards,
+    monthly_reports,
+    overview,
+    public_reports,
+    reverify,
+    scope,
+    supervision,
+    visit_plan,
+)
 
 bp = Blueprint("home", __name__)
 WORST_SHOWN = 10  # enterprises a supervisor sees on the home page; the rest are a tap away
@@ -31,10 +45,27 @@ def index():
         context["totals"] = overview.totals(conn, where, params)
         context["STANDARD"] = enterprises.STANDARD_STATUS
         context["supervised"] = hazards.supervised(conn, where, params, SUPERVISED_SHOWN)
+        # 月报表 are due by the 3rd: from the 1st, last month's forms not yet submitted for this scope.
+        context["monthly_reminder"] = monthly_reports.reminder(conn, user, now.date())
+        context["MONTHLY_FORMS"] = monthly_reports.FORMS
+        # 双随机检查任务 (draws.py): the enterprises drawn for this person, until their grid guide is submitted.
+        context["draw_tasks"] = draws.for_inspector(conn, user, now.date().isoformat())
+        context["listings"] = supervision.of_hazards(conn, [h["id"] for h in context["supervised"]])
+        context["may_supervise"] = scope.may_supervise(user)
         if role == "grid_worker":
             # The grid's plan: who is due for a visit, by the date their colour and size set, overdue first.
             context["plan"] = visit_plan.plan(conn, where, params, now.date())
             context["SIZES"] = enterprises.SIZE_CLASSES
+            # The day (grid_day.py): today's plan picked from it, and the 复查 of what government found, which
+            # holds the fixes waiting for this person's acceptance too, so 待我验收 is not listed twice.
+            grid_day.decorate(conn, context["plan"]["rows"])
+            context["today_plan"] = grid_day.today_plan(conn, user, now.date())
+            context["planned"] = {e["id"] for e in context["today_plan"]}
+            context["plan_day"] = now.date().isoformat()
+            context["rechecks"] = grid_day.rechecks(conn, user, now.date())
+            context["work"] = {**context["work"], "verify": []}
+            # 回头看 (reverify.py): closed hazards drawn at random, waiting for this person's revisit with a new photo.
+            context["revisits"] = reverify.due_for(conn, user)
         else:
             context["worst"], context["more_worst"] = overview.worst(conn, where, params, limit=WORST_SHOWN)
     return render_template("home.html", **context)

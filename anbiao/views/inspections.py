@@ -3,7 +3,20 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, five_s, hazards, idempotency, inspections, risk_feed, scope, sign_checks, signs, units
+from .. import (
+    checklists,
+    db,
+    five_s,
+    grid_day,
+    hazards,
+    idempotency,
+    inspections,
+    risk_feed,
+    scope,
+    sign_checks,
+    signs,
+    units,
+)
 from ..photos import PhotoError, from_request
 from ..web import place_from
 from . import five_s as five_s_pages
@@ -87,6 +100,8 @@ def submit(checklist_id):
             inspection_id = inspections.submit(conn, checklist, current_user["id"], answers,
                                                place_from(request.form),
                                                corrects_id=request.form.get("corrects", type=int), items=items)
+            if checklist["tier"] == "grid" and request.form.get("unannounced"):
+                grid_day.mark_unannounced(conn, inspection_id, current_user["id"])
             # The record's own address, so reloading it or going back never shows the form again; it says
             # 已保存 itself, so the answer carries no flash and re-signs no session cookie.
             target = url_for("inspections.show", inspection_id=inspection_id, saved=1)
@@ -111,12 +126,14 @@ def show(inspection_id):
     if score and scope.sees_five_s(conn, current_user, score["unit_id"]):
         return redirect(url_for("five_s.show", score_id=score["id"]))
     results = inspections.results(conn, inspection_id)
+    scans = sign_checks.of_inspection(conn, found)
     return render_template("inspections/show.html", inspection=found, checklist=checklist, results=results,
                            saved=request.args.get("saved") == "1",
                            failed=sum(r["result"] == "hazard" for r in results),
                            RESULTS=inspections.RESULTS, unit_label=units.label(conn, checklist["unit_id"]),
                            may_fill=scope.may_fill(conn, current_user, checklist),
-                           presence=sign_checks.of_inspection(conn, found), SIGN_STATES=signs.STATES)
+                           presence=scans, SIGN_STATES=signs.STATES,
+                           visit=grid_day.presence(found, scans) if checklist["tier"] == "grid" else None)
 
 
 @bp.post("/enterprises/<int:enterprise_id>/grid-inspection")
