@@ -9,12 +9,12 @@ be raised from its failed items) and an enterprise with no standardization statu
 """
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import audit, hazards, library, photos
 from .db import now, one, rows
+from .five_s import amount  # a deduction as typed, read the same way as a 5S one
 from .inspections import Refused
 
 STEP = 0.5  # deductions go by half points, as on the paper 评分表
@@ -101,18 +101,6 @@ def entries(db, assessment_id: int) -> dict[int, dict]:
     """What was entered for each item scored so far, by library item id."""
     return {r["library_item_id"]: r for r in rows(
         db, "SELECT * FROM self_assessment_items WHERE assessment_id = ?", (assessment_id,))}
-
-
-def amount(text) -> float | None:
-    """A deduction as typed: empty is 0; None when it is not a number."""
-    text = str(text or "").strip().replace("，", ".").replace(",", ".")
-    if not text:
-        return 0.0
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def check(items: list[dict], answers: dict[int, Entry]) -> list[dict]:

@@ -121,7 +121,7 @@ def main() -> None:
         try:
             rng = random.Random(1)
             phones = [Phone(port, cookie) for cookie in cookies]
-            threads = [threading.Thread(target=p.shift, args=(rng.uniform(0, WINDOW),)) for p in phones]
+            threads = [threading.Thread(None, p.shift, None, (rng.uniform(0, WINDOW),)) for p in phones]
             started = time.perf_counter()
             for thread in threads:
                 thread.start()

@@ -3,6 +3,7 @@ a live server and Debian's Chromium at a phone viewport."""
 
 import re
 import shutil
+import subprocess
 import threading
 import uuid
 
@@ -243,3 +244,18 @@ def rectified(assigned, leader):
     """The assigned hazard fixed by leader1 with an after-photo."""
     assert rectify(leader, assigned).status_code == 302
     return assigned
+
+
+def run_tool(*command, timeout=60) -> str:
+    """A Debian tool's output (soffice, pdftotext, pdffonts…), failing the test if it fails."""
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout).stdout
+
+
+def copied_app(demo_db, folder):
+    """The app on a copy of the demo database in `folder`, for a module's one expensive print run: (app, conn)."""
+    shutil.copy(demo_db, folder / "anbiao.db")
+    shutil.copytree(demo_db.parent / "photos", folder / "photos")
+    application = create_app({"DATABASE": str(folder / "anbiao.db"), "SECRET_KEY": "test-secret", "TESTING": True,
+                              "LOGIN_LIMIT": "1000 per minute", "SESSION_COOKIE_SECURE": False})
+    throttle.reset()
+    return application, db.connect(folder / "anbiao.db")

@@ -2,8 +2,6 @@
 
 import io
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import datetime
 from urllib.parse import unquote
@@ -12,11 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from anbiao import db, exports, throttle
+from anbiao import db, exports
 from anbiao.due import as_local
-from app import create_app
 
-from .conftest import PASSWORD, Client
+from .conftest import PASSWORD, Client, copied_app, run_tool
 from .loop_helpers import assign, ent_id, post, rectify, reported, uid, unit_id, verify
 
 LONG_ENTERPRISE = "泉州市丰泽区东海街道安泰液化石油气储配与钢瓶定期检验有限责任公司"
@@ -60,20 +57,11 @@ def _xlsx(client, path) -> bytes:
     return response.data
 
 
-def _run(*command, timeout=60) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout).stdout
-
-
 @pytest.fixture(scope="module")
 def printed(demo_db, tmp_path_factory):
     """Long names, hazards at every stage, lists with and without photos, a formula-like name: one PDF run."""
     folder = tmp_path_factory.mktemp("printed")
-    shutil.copy(demo_db, folder / "anbiao.db")
-    shutil.copytree(demo_db.parent / "photos", folder / "photos")
-    application = create_app({"DATABASE": str(folder / "anbiao.db"), "SECRET_KEY": "test-secret", "TESTING": True,
-                              "LOGIN_LIMIT": "1000 per minute", "SESSION_COOKIE_SECURE": False})
-    throttle.reset()
-    conn = db.connect(folder / "anbiao.db")
+    application, conn = copied_app(demo_db, folder)
     leader, head, manager = (_signed_in(application, name) for name in ("leader1", "head1", "manager1"))
     made = [reported(leader, conn, description=text, level="major" if n == 1 else "general")
             for n, text in enumerate(DESCRIPTIONS)]
@@ -107,7 +95,7 @@ def printed(demo_db, tmp_path_factory):
     for name, data in files.items():
         (folder / f"{name}.xlsx").write_bytes(data)
     # A private LibreOffice profile, so runs in parallel never share (and lock) one.
-    _run("soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
+    run_tool("soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
          "--outdir", str(folder), *(str(folder / f"{name}.xlsx") for name in files), timeout=180)
     shots = exports.photo_records(conn, made)
     places = {h: f"{LONG_WORKSHOP} / {LONG_POST}" for h in made}
@@ -122,13 +110,13 @@ def _pdf(printed, name):
 
 
 def _pages(path) -> list[tuple[float, float]]:
-    info = _run("pdfinfo", "-f", "1", "-l", "9999", path)
+    info = run_tool("pdfinfo", "-f", "1", "-l", "9999", path)
     return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
 
 
 def _words(path) -> list[dict]:
     """Every word of the PDF with its page and box, from pdftotext -bbox."""
-    html, found, page = _run("pdftotext", "-bbox", path, "-"), [], 0
+    html, found, page = run_tool("pdftotext", "-bbox", path, "-"), [], 0
     for line in html.splitlines():
         if "<page " in line:
             page += 1
@@ -188,7 +176,7 @@ def test_printed_words_never_overlap(printed, name):
 @pytest.mark.parametrize("name", PRINTED)
 def test_long_names_print_whole(printed, name):
     """The enterprise, its workshop / post and every hazard description and measure are printed in full."""
-    text = _flat(_run("pdftotext", "-raw", _pdf(printed, name), "-"))
+    text = _flat(run_tool("pdftotext", "-raw", _pdf(printed, name), "-"))
     assert _flat(LONG_ENTERPRISE) in text
     assert _flat(f"{LONG_WORKSHOP} / {LONG_POST}") in text
     expected = DESCRIPTIONS if name == "hazards_photos" else DESCRIPTIONS[:3]
@@ -206,7 +194,7 @@ def test_header_row_prints_on_every_page(printed, name):
     pages = len(_pages(path))
     assert pages >= 2 if "photos" in name else pages >= 1
     for page in range(1, pages + 1):
-        text = _flat(_run("pdftotext", "-raw", "-f", str(page), "-l", str(page), path, "-"))
+        text = _flat(run_tool("pdftotext", "-raw", "-f", str(page), "-l", str(page), path, "-"))
         assert "隐患描述" in text and "车间/岗位" in text and "序号" in text
 
 
@@ -225,7 +213,7 @@ def test_photo_lists_carry_before_and_after_thumbnails_with_a_caption(printed, n
     assert expected >= len(listed) + 2  # every hazard has a before photo; two have after photos
     media = [n for n in zipfile.ZipFile(io.BytesIO(printed["xlsx"][name])).namelist() if n.startswith("xl/media/")]
     assert len(media) >= expected
-    images = [line for line in _run("pdfimages", "-list", _pdf(printed, name)).splitlines()[2:] if line.strip()]
+    images = [line for line in run_tool("pdfimages", "-list", _pdf(printed, name)).splitlines()[2:] if line.strip()]
     assert len(images) >= expected
     with zipfile.ZipFile(io.BytesIO(printed["xlsx"][name])) as book:
         for member in media:
@@ -251,7 +239,7 @@ def test_photo_captions_come_from_the_server_record_not_the_phone(printed):
 def test_formula_like_names_print_as_typed(printed):
     """An enterprise named =HYPERLINK(...) and a description =1+1 print as those very characters."""
     for name in ("formula_hazards", "formula_rectifications"):
-        text = _flat(_unescape(_run("pdftotext", "-raw", _pdf(printed, name), "-")))
+        text = _flat(_unescape(run_tool("pdftotext", "-raw", _pdf(printed, name), "-")))
         assert _flat(FORMULA_ENTERPRISE) in text
         assert FORMULA_DESCRIPTION in text
         sheet = load_workbook(io.BytesIO(printed["xlsx"][name])).active

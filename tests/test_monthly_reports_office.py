@@ -2,16 +2,13 @@
 the PDF back (page size, words, fonts) and rasterises it."""
 
 import re
-import shutil
-import subprocess
 
 import pytest
 from PIL import Image
 
-from anbiao import db, throttle
-from app import create_app
+from anbiao import db
 
-from .conftest import PASSWORD, Client
+from .conftest import PASSWORD, Client, copied_app, run_tool
 from .test_monthly_reports import MONTH, build
 
 FORMS = {"annex3": ("月报表（一）", ["填报单位类型", "企业数量", "创建提升数量", "标杆数量", "精品数量", "示范岗位",
@@ -21,20 +18,11 @@ FORMS = {"annex3": ("月报表（一）", ["填报单位类型", "企业数量",
                                   "网格员安全生产检查导则", "重大隐患挂牌督办", "罚款", "金额", "约束单位"])}
 
 
-def _run(*command, timeout=60) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout).stdout
-
-
 @pytest.fixture(scope="module")
 def printed(demo_db, tmp_path_factory):
     """Both forms of the hand-built county, submitted (so the heading is filled), as xlsx and as LibreOffice's PDF."""
     folder = tmp_path_factory.mktemp("monthly")
-    shutil.copy(demo_db, folder / "anbiao.db")
-    shutil.copytree(demo_db.parent / "photos", folder / "photos")
-    application = create_app({"DATABASE": str(folder / "anbiao.db"), "SECRET_KEY": "test-secret", "TESTING": True,
-                              "LOGIN_LIMIT": "1000 per minute", "SESSION_COOKIE_SECURE": False})
-    throttle.reset()
-    conn = db.connect(folder / "anbiao.db")
+    application, conn = copied_app(demo_db, folder)
     build(conn)
     client = Client(application)
     client.refresh_token()
@@ -47,7 +35,7 @@ def printed(demo_db, tmp_path_factory):
         data = client.get(answer.headers["Location"] + "/xlsx").data
         (folder / f"{form}.xlsx").write_bytes(data)
     # A private LibreOffice profile, so runs in parallel never share (and lock) one.
-    _run("soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
+    run_tool("soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
          "--outdir", str(folder), *(str(folder / f"{form}.xlsx") for form in FORMS), timeout=180)
     yield folder
     conn.conn.close()
@@ -61,7 +49,7 @@ def _flat(text: str) -> str:
 @pytest.mark.parametrize("form", FORMS)
 def test_the_form_prints_on_one_a4_landscape_page(printed, form):
     """Fitted to the width of A4 turned sideways: the whole form is one page of 842 × 595 pt."""
-    info = _run("pdfinfo", "-f", "1", "-l", "99", str(printed / f"{form}.pdf"))
+    info = run_tool("pdfinfo", "-f", "1", "-l", "99", str(printed / f"{form}.pdf"))
     pages = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
     assert len(pages) == 1
     width, height = pages[0]
@@ -72,7 +60,7 @@ def test_the_form_prints_on_one_a4_landscape_page(printed, form):
 def test_the_printed_form_holds_its_chinese_title_heading_headers_and_notes(printed, form):
     """pdftotext reads the title, the heading line as filled, every column group, the figures' row and the notes."""
     title, headers = FORMS[form]
-    text = _flat(_run("pdftotext", "-raw", str(printed / f"{form}.pdf"), "-"))  # in the order cells are drawn
+    text = _flat(run_tool("pdftotext", "-raw", str(printed / f"{form}.pdf"), "-"))  # in the order cells are drawn
     assert _flat(f"泉州市安全生产标准化提升专项行动巩固提高进展情况{title}") in text
     for word in ("填报单位（盖章）：测试县应急管理局", "填表人：张三", "联系电话：0595-22581234", "县（市、区）",
                  "注：1.各填报单位按照各自所属的单位类型进行填报", *headers):
@@ -82,7 +70,7 @@ def test_the_printed_form_holds_its_chinese_title_heading_headers_and_notes(prin
 @pytest.mark.parametrize("form", FORMS)
 def test_the_printed_form_embeds_a_chinese_font(printed, form):
     """pdffonts lists an embedded font that has Chinese glyphs (no tofu boxes on paper)."""
-    fonts = _run("pdffonts", str(printed / f"{form}.pdf"))
+    fonts = run_tool("pdffonts", str(printed / f"{form}.pdf"))
     assert re.search(r"WenQuanYi|WQY|Droid|Noto\S*CJK|SimSun|Song", fonts, re.I), fonts
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())  # embedded
 
@@ -90,7 +78,7 @@ def test_the_printed_form_embeds_a_chinese_font(printed, form):
 @pytest.mark.parametrize("form", FORMS)
 def test_the_rasterised_page_shows_the_title_and_the_ruled_table(printed, form):
     """At 50 dpi the title band has dark letters and the table its ruled lines across most of the page width."""
-    _run("pdftoppm", "-r", "50", "-png", "-singlefile", str(printed / f"{form}.pdf"), str(printed / form))
+    run_tool("pdftoppm", "-r", "50", "-png", "-singlefile", str(printed / f"{form}.pdf"), str(printed / form))
     page = Image.open(printed / f"{form}.png").convert("L")
     width, height = page.size
     assert width > height  # landscape
