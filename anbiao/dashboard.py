@@ -7,18 +7,18 @@ anbiao/overview.py runs whenever it recomputes a row (at least daily, so ages an
 a figure is the enterprise list (/enterprises) with the same condition on those rows (DRILLS), so it adds up to it.
 """
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
 
-from . import enterprises, five_s, scope, signs, visit_plan
+from . import enterprises, five_s, library, scope, signs, visit_plan
 from .db import one, rows
 from .due import TZ
 from .risk import COLOUR_NAMES
 
-# Days past the deadline of a hazard still being fixed: (column, label, first day, last day or None).
-AGES = (("late_week", "0–7 天", 0, 7), ("late_month", "8–30 天", 8, 30), ("late_quarter", "31–90 天", 31, 90),
-        ("late_older", "90 天以上", 91, None))
+# The overview's columns of hazards by days past their deadline; their bands are data (inspect/reference/overdue_ages).
+AGE_COLUMNS = tuple(f"late_{code}" for code in library.OVERDUE_AGES)
 COLOURS = tuple(COLOUR_NAMES)  # red, orange, yellow, blue
 STARS = {0: "未评星", 1: "一星", 2: "二星", 3: "三星"}
 LIUYOU = 6  # 六有 is six kinds by name (地上有标线 … 重要阀门或开关有挂牌): all six on the walls is 齐全
@@ -28,7 +28,7 @@ AREA = {
     **{f"colour_{c}": f"SUM(colour = '{c}')" for c in COLOURS},
     **{f"star_{n}": f"SUM(star_rating = {n})" for n in (1, 2, 3)},
     "month_due": "SUM(month_due)", "month_visited": "SUM(month_visited)",
-    **{column: f"SUM({column})" for column, *_ in AGES},
+    **{column: f"SUM({column})" for column in AGE_COLUMNS},
     "liuyou_full": f"SUM(sign_kinds >= {LIUYOU})", "liuyou_none": "SUM(sign_kinds = 0)",
     "five_s_posts": "SUM(five_s_posts)", "five_s_sum": "SUM(five_s_sum)", "five_s_low": "SUM(five_s_low)",
 }
@@ -39,8 +39,9 @@ DRILLS = {
     "month_due": ("本月应检查的企业", "e.month_due = 1", None, None),
     "month_visited": ("本月已检查的企业", "e.month_visited = 1", None, None),
     "month_missed": ("本月应检查、尚未检查的企业", "e.month_due = 1 AND e.month_visited = 0", None, None),
-    **{column: (f"有逾期 {label}的隐患的企业", f"e.{column} > 0", column, f"逾期 {label}的隐患 {{}} 条")
-       for column, label, *_ in AGES},
+    # {age} is the band's words, filled in by `drills` from the library.
+    **{column: ("有逾期 {age}的隐患的企业", f"e.{column} > 0", column, "逾期 {age}的隐患 {} 条")
+       for column in AGE_COLUMNS},
     "uncoloured": ("风险等级未评定的企业", "e.colour IS NULL", None, None),
     **{f"standard_{code}": (f"标准化：{label}", f"e.standard_status = '{code}'", None, None)
        for code, label in enterprises.STANDARD_STATUS.items()},
@@ -55,6 +56,19 @@ DRILLS = {
 # The column each list's rows add up to, for the enterprise list's own filters too (anbiao/overview.py FILTERS).
 FIGURES = {"major": "major_hazards", "late": "overdue_hazards", "overdue": "overdue", "open": "open_hazards",
            **{code: drill[2] for code, drill in DRILLS.items() if drill[2]}}
+
+
+def ages(db) -> list[tuple[str, str, int, int | None]]:
+    """The overdue bands as (overview column, words, first day, last day or None for the open last band)."""
+    return [(f"late_{i['code']}", i["name"], *json.loads(i["extra"])["days"], None)[:4]
+            for i in library.reference(db, "overdue_ages")]
+
+
+def drills(db) -> dict:
+    """DRILLS with the overdue bands' words filled in."""
+    words = {column: label for column, label, *_ in ages(db)}
+    return {code: tuple(part.replace("{age}", words.get(code, "")) if isinstance(part, str) else part
+                        for part in drill) for code, drill in DRILLS.items()}
 
 
 def _utc(day: date) -> str:
@@ -79,7 +93,7 @@ def keep(db, ids: list[int], now: datetime) -> None:
     six = sorted(code for code, kind in signs.kinds(db).items() if kind["liuyou"])
     below = (five_s.threshold(db, {}) or {}).get("below")
     since = _utc(visit_plan.add_months(first, 1 - five_s.MONTHS))
-    cut = [(today - timedelta(days=end)).isoformat() for _, _, _, end in AGES[:-1]]  # deadline ≥ cut: in the bucket
+    cut = [(today - timedelta(days=end)).isoformat() for _, _, _, end in ages(db)[:-1]]  # deadline ≥ cut: in the bucket
     marks, kinds = ",".join("?" * len(ids)), ",".join("?" * len(six)) or "NULL"
     db.execute(f"""
     WITH ids AS (SELECT id FROM enterprise_overview WHERE id IN ({marks})),
@@ -169,7 +183,7 @@ def _shaped(found: dict) -> dict:
     posts = found["five_s_posts"]
     found["five_s_average"] = round(found["five_s_sum"] / posts, 1) if posts else None
     found["five_s_low_share"] = round(100 * found["five_s_low"] / posts) if posts else None
-    found["late_total"] = sum(found[column] for column, *_ in AGES)
+    found["late_total"] = sum(found[column] for column in AGE_COLUMNS)
     return found
 
 

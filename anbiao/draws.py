@@ -290,26 +290,16 @@ FIRST_INSPECTION = (
     " AND i.submitted_at >= d.drawn_at ORDER BY i.submitted_at, i.id LIMIT 1)")
 
 
-def seen_where(user) -> tuple[str, list]:
-    """SQL condition on `draws d` for the draws a user sees: those whose whole population lies in their scope."""
-    where, params = scope.enterprise_where(user)
-    if where == "1":
-        return "1", []
-    # The first enterprise outside the scope ends the search, so a city-wide draw is ruled out for a town at once.
-    return (f"NOT EXISTS (SELECT 1 FROM json_each(d.population_ids) j JOIN enterprises e ON e.id = j.value"
-            f" LEFT JOIN grids g ON g.id = e.grid_id WHERE NOT COALESCE(({where}), 0))", params)
-
-
 def get(db, user, draw_id) -> dict | None:
     """One draw the user sees (with who drew it), or None."""
-    where, params = seen_where(user)
+    where, params = scope.draw_where(user)
     return one(db, "SELECT d.*, u.name AS drawn_by_name FROM draws d LEFT JOIN users u ON u.id = d.drawn_by"
                    f" WHERE d.id = ? AND ({where})", [draw_id, *params])
 
 
 def listing(db, user, before: int | None = None, limit: int = PAGE) -> tuple[list[dict], int | None]:
     """A page of the draws a user sees, newest first, with their task tallies, and where the next page starts."""
-    where, params = seen_where(user)
+    where, params = scope.draw_where(user)
     found = rows(
         db,
         "SELECT d.id, d.purpose, d.enterprises, d.inspectors, d.drawn_at, d.superseded_at, d.redraw_of,"

@@ -19,6 +19,9 @@ ELEMENTS = {"5.1": "目标职责", "5.2": "制度化管理", "5.3": "教育培�
 KINDS += ("papers", "enforcement")
 # The layouts of the monthly report forms 附件3/附件4 (columns, merged headers, the figure in each cell).
 KINDS += ("report_form",)
+# The dashboard's bands of days past a hazard's deadline (the columns they fill are the overview's).
+KINDS += ("overdue_ages",)
+OVERDUE_AGES = ("week", "month", "quarter", "older")
 # What a 告知书/承诺书 text may leave for the print to fill, and how its blocks are laid out (anbiao/papers.py).
 PAPER_FIELDS = ("enterprise", "credit_code", "address", "principal", "issuer", "issued_on", "deadline", "year")
 PAPER_STYLES = ("addressee", "body", "right", "sign", "note")
@@ -89,6 +92,8 @@ def _problems_of(name: str, doc: dict) -> list[str]:
         out += _papers_problems(name, [i for i in items if isinstance(i, dict)])
     if kind == "enforcement":
         out += _enforcement_problems(name, doc, [i for i in items if isinstance(i, dict)])
+    if kind == "overdue_ages":
+        out += _ages_problems(name, doc, [i for i in items if isinstance(i, dict)])
     if kind == "report_form":
         from .monthly_reports import layout_problems  # the figures a form may name are that module's
 
@@ -192,6 +197,23 @@ def _colour_table_problems(name: str, doc: dict, items: list) -> list[str]:
     if kind == "colour_rule" and items and (items[-1].get("measure") != "points" or items[-1].get("at_least") != 0
                                             or "at_most" in items[-1]):
         out.append(f"{name}: 最后一条应为兜底规则（measure = \"points\"，at_least = 0）")
+    return out
+
+
+def _ages_problems(name: str, doc: dict, items: list) -> list[str]:
+    """The overdue bands: week, month, quarter, older in order, each starting the day after the last one ends."""
+    out = [] if isinstance(doc.get("source"), str) and doc["source"].strip() else [f"{name}: 缺少 source（依据）"]
+    if [i.get("code") for i in items] != list(OVERDUE_AGES):
+        return [*out, f"{name}: 条目应依次为 {'/'.join(OVERDUE_AGES)} 各一条"]
+    start = 0
+    for number, item in enumerate(items):
+        days, last = item.get("days"), number == len(items) - 1
+        whole = isinstance(days, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+        if not whole or len(days) != (1 if last else 2) or days[0] != start or (not last and days[1] < days[0]):
+            shape = f"[{start}]（只有起点）" if last else f"[{start}, 止]（止 ≥ {start}）"
+            out.append(f"{name}（{item['code']}）: days 应为 {shape}，各段首尾相接、从 0 天开始")
+            return out
+        start = None if last else days[1] + 1
     return out
 
 

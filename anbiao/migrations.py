@@ -940,3 +940,11 @@ MIGRATIONS.append(
     CREATE INDEX hazards_closed_on ON hazards(enterprise_id, closed_at) WHERE closed_at IS NOT NULL
     """
 )
+
+# The 新增 ledger lists the enterprises enrolled in a period: found through their enrolment date, not by walking a
+# whole county (0.4 s at 100,000 enterprises when the period enrolled none).
+MIGRATIONS.append(
+    """
+    CREATE INDEX enterprises_created ON enterprises(created_at)
+    """
+)

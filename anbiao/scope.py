@@ -53,18 +53,32 @@ def enterprises(db, user) -> list[dict]:
     )
 
 
+def drawn_to(db, user, enterprise_id) -> bool:
+    """Whether a 双随机 draw sends a government user to an enterprise (a task not called off), wherever it lies."""
+    if user["role"] not in ("supervisor", "grid_worker"):
+        return False
+    return bool(one(db, "SELECT 1 AS x FROM inspection_tasks WHERE inspector_id = ? AND enterprise_id = ?"
+                        " AND cancelled_at IS NULL", (user["id"], enterprise_id)))
+
+
 def enterprise(db, user, enterprise_id) -> dict:
-    """One enterprise the user sees, or 404."""
+    """One enterprise the user sees (in their territory, or drawn to it), or 404."""
     where, params = enterprise_where(user)
-    found = one(
-        db,
-        f"SELECT e.*, g.name AS grid_name FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id "
-        f"WHERE e.id = ? AND ({where})",
-        [enterprise_id, *params],
-    )
+    select = "SELECT e.*, g.name AS grid_name FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id WHERE e.id = ?"
+    found = one(db, f"{select} AND ({where})", [enterprise_id, *params])
+    # A drawn inspector sees the one enterprise they are sent to, never the lists and figures of its territory.
+    if not found and drawn_to(db, user, enterprise_id):
+        found = one(db, select, (enterprise_id,))
     if not found:
         abort(404)
     return found
+
+
+def sees_enterprise(db, user, enterprise_id) -> bool:
+    """Whether a user sees an enterprise (as `enterprise` would answer it, without the 404)."""
+    where, params = enterprise_where(user)
+    sql = f"SELECT 1 AS x FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id WHERE e.id = ? AND ({where})"
+    return bool(one(db, sql, [enterprise_id, *params])) or drawn_to(db, user, enterprise_id)
 
 
 def unit_ids(db, user) -> set[int] | None:
@@ -194,9 +208,7 @@ def may_manage_checklist(db, user, checklist) -> bool:
 def may_fill(db, user, checklist) -> bool:
     """Who fills a checklist: the people of its unit and those above them; grid workers the grid guide."""
     if checklist["tier"] == "grid":
-        return user["role"] == "grid_worker" and bool(
-            one(db, "SELECT 1 AS x FROM enterprises WHERE id = ? AND grid_id = ?",
-                (checklist["enterprise_id"], user["grid_id"])))
+        return may_fill_grid_guide(db, user, checklist["enterprise_id"])
     if user["role"] not in ENTERPRISE_STAFF or user["enterprise_id"] != checklist["enterprise_id"]:
         return False
     if checklist["responsible_user_id"] == user["id"] or user["role"] == "manager":
@@ -205,13 +217,19 @@ def may_fill(db, user, checklist) -> bool:
     return checklist["unit_id"] is not None and checklist["unit_id"] in allowed
 
 
+def may_fill_grid_guide(db, user, enterprise_id) -> bool:
+    """Who inspects an enterprise with the grid guide (and plans the visit): the grid worker of its grid, and any
+    government user a 双随机 draw sends there."""
+    own = user["role"] == "grid_worker" and bool(
+        one(db, "SELECT 1 AS x FROM enterprises WHERE id = ? AND grid_id = ?", (enterprise_id, user["grid_id"])))
+    return own or drawn_to(db, user, enterprise_id)
+
+
 def sees_hazard(db, user, hazard) -> bool:
     """A hazard is seen with its unit; its reporter and owner always see it."""
     if user["id"] in (hazard["reported_by"], hazard["owner_id"]):
         return True
-    where, params = enterprise_where(user)
-    sql = f"SELECT 1 AS x FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id WHERE e.id = ? AND ({where})"
-    if not one(db, sql, [hazard["enterprise_id"], *params]):
+    if not sees_enterprise(db, user, hazard["enterprise_id"]):
         return False
     allowed = unit_ids(db, user)
     return allowed is None or hazard["unit_id"] in allowed
@@ -332,10 +350,7 @@ def sees_sign(db, user, sign) -> bool:
 
 def holds_sign(db, user, sign) -> bool:
     """Whether a signed-in person's scope holds a scanned sign: its enterprise and its unit."""
-    where, params = enterprise_where(user)
-    seen = one(db, f"SELECT 1 AS x FROM enterprises e LEFT JOIN grids g ON g.id = e.grid_id"
-                   f" WHERE e.id = ? AND ({where})", [sign["enterprise_id"], *params])
-    return bool(seen) and sees_sign(db, user, sign)
+    return sees_enterprise(db, user, sign["enterprise_id"]) and sees_sign(db, user, sign)
 
 
 def sign(db, user, sign_id) -> dict:
@@ -400,6 +415,40 @@ def sees_five_s(db, user, unit_id) -> bool:
 
 
 # Government supervision (issue 11): each right is the government's, inside the enterprises the user already sees.
+
+def may_follow_papers(user) -> bool:
+    """Who follows which enterprises still lack a 告知书 or 承诺书, town by town: government users."""
+    return user["role"] in GOVERNMENT
+
+
+def may_view_dashboard(user) -> bool:
+    """Who reads the supervisors' dashboard: those who answer for an area's figures (supervisors, admins)."""
+    return may_report(user)
+
+
+def sees_self_assessment(db, user) -> bool:
+    """Who reads an enterprise's self-assessments (it sees): those who see the whole enterprise, not one unit of it."""
+    return sees_unit(db, user, None)
+
+
+def draw_where(user) -> tuple[str, list]:
+    """SQL condition on `draws d` for the 双随机 draws a user sees: those whose whole population lies in their
+    territory."""
+    where, params = enterprise_where(user)
+    if where == "1":
+        return "1", []
+    # The first enterprise outside the territory ends the search, so a city-wide draw is ruled out for a town at once.
+    return (f"NOT EXISTS (SELECT 1 FROM json_each(d.population_ids) j JOIN enterprises e ON e.id = j.value"
+            f" LEFT JOIN grids g ON g.id = e.grid_id WHERE NOT COALESCE(({where}), 0))", params)
+
+
+def sees_reverify_draw(db, user, draw, sampled_here) -> bool:
+    """Whether a user sees a re-verification draw, given its sampled hazards in their territory: its drawer; else
+    those it reaches who draw themselves or may revisit one of them."""
+    if draw["drawn_by"] == user["id"]:
+        return True
+    return bool(sampled_here) and (may_draw(user) or any(may_reverify(db, user, h) for h in sampled_here))
+
 
 def may_draw(user) -> bool:
     """Who draws 双随机 samples (of enterprises and inspectors, and of closed hazards to re-verify)."""

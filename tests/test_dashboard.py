@@ -255,6 +255,48 @@ def test_supervised_listings_are_counted_by_level_with_their_five_checks(world, 
     assert east["listed"] + west["listed"] == found["listed"] and mine["id"] in [r["id"] for r in east["rows"]]
 
 
+def test_the_overdue_bands_are_the_librarys(world, signed_in, conn):
+    """Narrowing the first band in the library to 0–1 days moves the hazards 2–7 days late to the second, and the words
+    follow."""
+    def sums():
+        return tuple(conn.execute("SELECT SUM(late_week), SUM(late_month) FROM enterprise_overview").fetchone())
+
+    ids = [r[0] for r in conn.execute("SELECT id FROM enterprise_overview")]
+    dashboard.keep(conn, ids, local_now())
+    week, month = sums()
+    today = local_now().date()
+    span = ((today - timedelta(days=7)).isoformat(), (today - timedelta(days=2)).isoformat())
+    moved = conn.execute("SELECT COUNT(*) FROM hazards WHERE status = 'assigned' AND deadline BETWEEN ? AND ?",
+                         span).fetchone()[0]
+    assert moved >= 1  # the world's hazard 2 days late, and any of the demo's
+    with conn.atomic():
+        for code, name, days in (("week", "0–1 天", "[0, 1]"), ("month", "2–30 天", "[2, 30]")):
+            conn.execute("UPDATE library_items SET name = ?, extra = json_set(extra, '$.days', json(?)) WHERE code = ?"
+                         " AND doc_id IN (SELECT id FROM library_docs WHERE kind = 'overdue_ages')", (name, days, code))
+        dashboard.keep(conn, ids, local_now())
+    assert sums() == (week - moved, month + moved)
+    supervisor = signed_in("supervisor")
+    assert "逾期 2–30 天" in supervisor.get("/dashboard").get_data(as_text=True)
+    assert "有逾期 0–1 天的隐患的企业" in supervisor.get("/enterprises?only=late_week").get_data(as_text=True)
+
+
+SUPERVISED = re.compile(r'<a class="figure " href="(/supervision\?[^"]*)">(\d+)</a></strong> 条督办中')
+
+
+@pytest.mark.parametrize("town", [EAST, WEST])
+def test_a_towns_supervision_figure_links_to_that_towns_listings(world, signed_in, conn, town):
+    hazard = conn.execute("SELECT id FROM hazards WHERE enterprise_id = ? AND level = 'major' AND status = 'reported'",
+                          (world["e3"],)).fetchone()[0]
+    with conn.atomic():
+        conn.execute("INSERT INTO supervisions (hazard_id, level, unit, listed_on, deadline)"
+                     " VALUES (?, 'county', '县安委办', ?, ?)", (hazard, _ago(5), _ago(-20)))
+    supervisor = signed_in("supervisor")
+    href, number = SUPERVISED.search(supervisor.get(f"/dashboard?town={town}").get_data(as_text=True)).groups()
+    listing = supervisor.get(html.unescape(href)).get_data(as_text=True)
+    assert f"共 {number} 条" in listing
+    assert ("看板测试隐患" in listing) == (town == EAST) == (int(number) >= 1)
+
+
 @pytest.mark.parametrize("account", ["grid1", "manager1", "head1", "leader1"])
 def test_only_supervisors_and_admins_open_the_dashboard(signed_in, account):
     client = signed_in(account)

@@ -307,15 +307,30 @@ def test_a_grid_worker_sees_their_task_on_home_and_it_is_done_by_the_inspection(
     assert "已检查" in page and "查看检查记录" in page
 
 
-def test_a_task_outside_the_inspectors_fill_rights_is_refused_without_a_trace(signed_in, conn):
+def test_a_drawn_inspector_inspects_an_enterprise_outside_their_grid_until_the_task_is_called_off(signed_in, conn):
     demo_draw = conn.execute("SELECT id FROM draws ORDER BY id LIMIT 1").fetchone()[0]
     task = next(t for t in tasks_of(conn, demo_draw) if t["inspector_id"] == uid(conn, "grid1"))
-    assert task["enterprise_id"] == ent_id(conn, WORKS)  # the demo keeps grid1 off their own grid
-    before = conn.execute("SELECT COUNT(*) FROM checklists").fetchone()[0]
-    answer = signed_in("grid1").post(f"/tasks/{task['id']}/start")
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/")
-    assert conn.execute("SELECT COUNT(*) FROM checklists").fetchone()[0] == before
+    works = ent_id(conn, WORKS)
+    assert task["enterprise_id"] == works  # the demo keeps grid1 off their own grid
+    grid1 = signed_in("grid1")
+    assert "开始网格员检查" in grid1.get(f"/enterprises/{works}").get_data(as_text=True)
+    # Sent to one enterprise, not given its grid: the grid's list stays the other grid worker's.
+    assert WORKS not in grid1.get("/enterprises").get_data(as_text=True)
     assert signed_in("grid2").post(f"/tasks/{task['id']}/start").status_code == 404  # not theirs
+    opened = grid1.post(f"/tasks/{task['id']}/start")
+    assert opened.status_code == 302 and "/fill" in opened.headers["Location"]
+    checklist_id = int(re.search(r"/checklists/(\d+)/fill", opened.headers["Location"]).group(1))
+    items = [dict(r) for r in conn.execute(
+        "SELECT * FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
+        (checklist_id,))]
+    answer = post(grid1, f"/checklists/{checklist_id}/inspections",
+                  card_form(items, {0: {"level": "general", "description": "冲床防护罩缺失"}}))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    assert draws.tally(conn, demo_draw)["done"] == 1
+    conn.execute("UPDATE inspection_tasks SET cancelled_at = ? WHERE id = ?", (now(), task["id"]))
+    conn.commit()
+    assert grid1.get(f"/enterprises/{works}").status_code == 404
+    assert grid1.get(f"/checklists/{checklist_id}/fill").status_code == 404
 
 
 def test_the_demo_draw_sends_each_grid_worker_to_the_other_grid(conn):

@@ -10,7 +10,7 @@ import pytest
 from anbiao import db, enforcement, library, scope
 from anbiao.due import local_now
 
-from .loop_helpers import ent_id, key, post, uid
+from .loop_helpers import call_off_draws, ent_id, key, post, uid
 
 GAS, WORKS = "泉州市安泰燃气有限公司", "晋江市恒力机械制造有限公司"
 # 附件4's 执法激励约束 columns, left to right, as the seed heads them.
@@ -104,6 +104,7 @@ def test_a_broken_action_is_refused_beside_its_field_and_changes_nothing(conn, s
 
 def test_only_supervisors_record(conn, signed_in):
     ent = ent_id(conn, GAS)
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     before = _actions(conn)
     for who in ("grid1", "manager1"):
         assert _send(signed_in(who), ent).status_code == 403

@@ -11,7 +11,7 @@ import pytest
 from anbiao import audit, db, due, enterprise_colour, library, overview, risk_points
 from anbiao.refusal import Refused
 
-from .loop_helpers import ent_id, post, uid, unit_id, upload
+from .loop_helpers import call_off_draws, ent_id, post, uid, unit_id, upload
 from .test_library import count, edit
 
 WORKS = "晋江市恒力机械制造有限公司"
@@ -213,6 +213,7 @@ def test_an_empty_assessment_is_refused_in_chinese_and_changes_nothing(conn, sig
 @pytest.mark.parametrize("who, status", [("manager2", 403), ("grid2", 403), ("manager1", 404), ("grid1", 404)])
 def test_only_supervisors_and_admins_may_set_the_colour(conn, signed_in, who, status):
     works = ent_id(conn, WORKS)
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     before = changes(conn, works)
     answer = signed_in(who).post(f"/enterprises/{works}/colour", {"colour": "blue", "reason": "企业自行认定"})
     assert answer.status_code == status
@@ -274,8 +275,13 @@ def loaded(tmp_path):
     ("reference/visit_frequency.toml", ("medium = 6, ", ""), "各一个正整数（月）"),
     ("reference/visit_frequency.toml", ('code = "orange"', 'code = "amber"'), "条目应依次为 red/orange/yellow/blue"),
     ("reference/visit_frequency.toml", ("source = ", "basis = "), "缺少 source"),
+    # The dashboard's overdue bands: in order, from day 0, each starting the day after the last ends, the last open.
+    ("reference/overdue_ages.toml", ("days = [8, 30]", "days = [9, 30]"), "各段首尾相接、从 0 天开始"),
+    ("reference/overdue_ages.toml", ("days = [0, 7]", "days = [1, 7]"), "各段首尾相接、从 0 天开始"),
+    ("reference/overdue_ages.toml", ("days = [91]", "days = [91, 365]"), "只有起点"),
+    ("reference/overdue_ages.toml", ('code = "quarter"', 'code = "season"'), "条目应依次为 week/month/quarter/older"),
 ])
-def test_a_bad_colour_rule_or_frequency_table_is_refused_clearly_and_nothing_is_loaded(loaded, name, change, said):
+def test_a_bad_colour_rule_frequency_or_age_table_is_refused_clearly_and_nothing_is_loaded(loaded, name, change, said):
     tree, conn = loaded
     before = (count(conn, "library_docs"), count(conn, "library_items"))
     edit(tree, "reference/hazard_categories.toml", "管理上的缺陷", "管理缺陷")  # a good change beside it

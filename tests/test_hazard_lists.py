@@ -11,6 +11,7 @@ from anbiao.due import local_now
 
 from .loop_helpers import (
     assign,
+    call_off_draws,
     ent_id,
     inspection_of,
     listed,
@@ -302,9 +303,10 @@ def with_photos(rectified, conn):
 
 
 @pytest.mark.parametrize("username", ["manager2", "leader1b", "head2", "grid2"])
-def test_people_outside_the_hazards_scope_get_404_for_it_and_its_photos(with_photos, signed_in, username):
+def test_people_outside_the_hazards_scope_get_404_for_it_and_its_photos(with_photos, signed_in, conn, username):
     """Another enterprise's manager, another post's leader, another enterprise's head, another grid: 404 for all."""
     hazard_id, hashes = with_photos
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     outsider = signed_in(username)
     assert outsider.get(f"/hazards/{hazard_id}").status_code == 404
     for digest in hashes:
@@ -316,6 +318,7 @@ def test_people_outside_the_hazards_scope_get_404_for_it_and_its_photos(with_pho
 def test_people_outside_the_scope_get_404_for_the_inspection_record(leader, signed_in, conn, username):
     """The filled card of 充装班 is not shown to another post, another enterprise or another grid."""
     inspection_id = inspection_of(submit_card(leader, conn, failed={0: {}}))
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     assert signed_in(username).get(f"/inspections/{inspection_id}").status_code == 404
 
 
@@ -323,6 +326,7 @@ def test_people_outside_the_scope_get_404_for_the_inspection_record(leader, sign
 def test_people_outside_the_hazards_scope_cannot_act_on_it(assigned, signed_in, conn, username):
     """Assigning or fixing a hazard outside one's scope answers 404 and changes nothing."""
     outsider = signed_in(username)
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     kept = row(conn, "hazards", assigned)
     assert assign(outsider, conn, assigned, owner="leader1").status_code == 404
     assert rectify(outsider, assigned).status_code == 404

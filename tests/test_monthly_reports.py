@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 
-from anbiao import monthly_reports
+from anbiao import monthly_report_xlsx, monthly_reports
 
 MONTH = "2024-05"
 COUNTY, TOWN_A, TOWN_B = "测试县", "甲镇", "乙镇"
@@ -242,7 +242,7 @@ def test_the_expected_figures_cover_every_cell_and_cells_without_data_stay_blank
     assert monthly_reports.compute(conn, found, MONTH, list(expected)) == expected
     blank = [c for c in lay["columns"] if c.get("figure") == "none"]
     assert blank  # 示范岗位, 编制全员安全生产责任制, 提升指南, 达标细则
-    sheet = _sheet(monthly_reports.xlsx(monthly_reports.draft(conn, {"role": "supervisor", "scope_county": COUNTY},
+    sheet = _sheet(monthly_report_xlsx.xlsx(monthly_reports.draft(conn, {"role": "supervisor", "scope_county": COUNTY},
                                                               form, MONTH)))
     assert cells(sheet, lay, "county")["none"] == {None}
 

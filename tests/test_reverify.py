@@ -14,6 +14,7 @@ from anbiao.due import local_now
 
 from .loop_helpers import (
     assign,
+    call_off_draws,
     ent_id,
     events,
     key,
@@ -283,6 +284,7 @@ def test_the_grid_worker_sees_the_revisit_on_home_and_the_enterprise_does_not(gr
     assert f"/reverify/visits/{visit}" not in manager.get("/").get_data(as_text=True)
     assert f"/reverify/visits/{visit}" not in manager.get("/reverify").get_data(as_text=True)
     assert manager.get(f"/reverify/visits/{visit}").status_code == 404
+    call_off_draws(conn)  # the demo's 双随机 draw sends grid2 to this enterprise
     assert signed_in("grid2").get(f"/reverify/visits/{visit}").status_code == 404
 
 
@@ -386,6 +388,7 @@ def test_the_government_lookback_exports_as_the_sheet_departments_fill(superviso
     assert all(sheet.cell(row=r, column=4).value is None for r in range(4, 26))
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     assert "/reverify/lookback/" in supervisor.get("/reverify").get_data(as_text=True)
+    assert f"/reverify/lookback/{doc_id}.xlsx" in supervisor.get(f"/library/{doc_id}").get_data(as_text=True)
     assert signed_in("leader1").get(f"/reverify/lookback/{doc_id}.xlsx").status_code == 404
 
 

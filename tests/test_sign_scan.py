@@ -8,6 +8,7 @@ from anbiao import sign_checks
 
 from .loop_helpers import (
     assign,
+    call_off_draws,
     ent_id,
     events,
     hazard_of,
@@ -49,6 +50,7 @@ def test_a_person_whose_scope_holds_the_sign_gets_the_actions_below_the_notice(s
 def test_anyone_outside_the_signs_scope_gets_only_the_printed_notice(client, signed_in, conn, who):
     """Held against the signed-in view of the same sign: the notice is the same, nothing internal is added."""
     sign_id, token = demo_sign(conn)
+    call_off_draws(conn)  # the demo's 双随机 draw sends each grid worker to the other grid
     check(signed_in("manager1"), sign_id, "damaged", note="告知卡被撕破一角")
     outside = (client if who == "anonymous" else signed_in(who)).get(f"/q/{token}").get_data(as_text=True)
     inside = signed_in("manager1").get(f"/q/{token}").get_data(as_text=True)

@@ -19,7 +19,7 @@ WORK = (("supervision.index", "挂牌督办"), ("draws.index", "双随机抽查"
 def _board() -> dict:
     """Everything the dashboard shows, for the screen and for paper alike."""
     # The people who answer for the monthly report forms are those who read their figures here.
-    scope.require(scope.may_report(current_user))
+    scope.require(scope.may_view_dashboard(current_user))
     conn, now = db.get(), due.local_now()
     overview.refresh(conn, now, grace=current_app.config["OVERVIEW_GRACE"])
     where, params, town = dashboard.within(conn, current_user, request.args.get("town"))
@@ -29,6 +29,7 @@ def _board() -> dict:
     else:  # the whole scope: its figures and its towns' from one pass over the area rows
         figures, by_town = dashboard.by_town(conn, where, params)
         towns = by_town
+    ages = dashboard.ages(conn)
 
     lists, quoted = url_for("enterprises.index"), {}
 
@@ -50,14 +51,14 @@ def _board() -> dict:
         "f": figures, "town": town, "now": now, "month": dashboard.month_of(now.date()),
         "towns": towns, "by_town": by_town,
         "supervised": dashboard.supervised(conn, where, params, now.date()),
-        "charts": _charts(figures, link), "link": link, "listings": listings, "AGES": dashboard.AGES,
+        "charts": _charts(figures, link, ages), "link": link, "listings": listings, "AGES": ages,
         "STANDARD": enterprises.STANDARD_STATUS, "STARS": dashboard.STARS, "LEVELS": supervision.LEVELS,
         "work": [(endpoint, words) for endpoint, words in WORK if endpoint in current_app.view_functions],
         "STATUS": hazards.STATUS, "below": (five_s.threshold(conn, {}) or {}).get("below"),
     }
 
 
-def _charts(f: dict, link) -> dict:
+def _charts(f: dict, link, ages) -> dict:
     """The dashboard's charts, each part linked to the list behind it."""
     colours = [{"label": colour_label(c), "value": f[f"colour_{c}"], "tone": c, "href": link(colour=c)}
                for c in dashboard.COLOURS]
@@ -66,8 +67,9 @@ def _charts(f: dict, link) -> dict:
         "coverage": charts.stacked([
             {"label": "本月已检查", "value": f["month_visited"], "tone": "ok", "href": link("month_visited")},
             {"label": "应检未检", "value": f["month_missed"], "tone": "bad", "href": link("month_missed")}]),
-        "ages": charts.bars([{"label": f"逾期 {label}", "value": f[column], "tone": "bad" if start > 30 else "due",
-                              "href": link(column)} for column, label, start, _ in dashboard.AGES]),
+        "ages": charts.bars([{"label": f"逾期 {label}", "value": f[column],
+                              "tone": "bad" if column in dashboard.AGE_COLUMNS[2:] else "due",
+                              "href": link(column)} for column, label, *_ in ages]),
         "colours": charts.donut(colours),
         "standard": charts.stacked([{"label": name, "value": f[f"standard_{code}"], "tone": f"standard-{code}",
                                      "href": link(f"standard_{code}")}

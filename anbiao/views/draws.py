@@ -105,10 +105,8 @@ def start(task_id):
     if task["cancelled_at"]:
         flash("这项任务所属的抽取已重新抽取，任务已取消", "error")
         return redirect(url_for("home.index"))
-    # The guide is made only once the person may fill it, so a refusal leaves nothing behind.
-    if not scope.may_fill(conn, current_user, {"tier": "grid", "enterprise_id": task["enterprise_id"]}):
-        flash("您的账号还不能填写这家企业的网格员检查导则（双随机任务的检查权限尚未开通），请联系管理员", "error")
-        return redirect(url_for("home.index"))
+    # The guide is made only once the person may fill it (an open task grants it), so a refusal leaves nothing behind.
+    scope.require(scope.may_fill_grid_guide(conn, current_user, task["enterprise_id"]))
     try:
         checklist = checklists.grid_checklist(conn, task["enterprise_id"])
     except ValueError as exc:

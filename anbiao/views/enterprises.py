@@ -56,7 +56,8 @@ def index():
     return render_template("enterprises/list.html", enterprises=found, more=more, only=only, worst=worst,
                            args=args, filters=overview.FILTERS, may_create=scope.may_create_enterprises(current_user),
                            labels=enterprises, colour=colour, colours=enterprise_colour.LEVEL_NAMES,
-                           lists=overview.LISTS, town=town, figure=dashboard.FIGURES.get(only))
+                           lists={**overview.FILTERS, **dashboard.drills(conn)}, town=town,
+                           figure=dashboard.FIGURES.get(only))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,6 +84,7 @@ def show(enterprise_id):
     # A hazard changed since the last roll-up already shows in the colour.
     ent = enterprise_colour.current(conn, scope.enterprise(conn, current_user, enterprise_id))
     only = scope.unit_ids(conn, current_user)
+    may_grid_guide = scope.may_fill_grid_guide(conn, current_user, enterprise_id)
     return render_template(
         "enterprises/show.html", ent=ent, labels=enterprises, tree=units.tree(conn, enterprise_id, only),
         checklists=checklists.of_enterprise(conn, enterprise_id, only),
@@ -93,8 +95,8 @@ def show(enterprise_id):
         sees_five_s=scope.sees_five_s(conn, current_user, None),
         # A kept guide is a plain link, which opens offline from the phone's copy; the POST that makes the guide
         # on a first visit cannot.
-        grid_guide=checklists.kept_grid_checklist(conn, enterprise_id)
-        if current_user["role"] == "grid_worker" else None,
+        may_grid_guide=may_grid_guide,
+        grid_guide=checklists.kept_grid_checklist(conn, enterprise_id) if may_grid_guide else None,
         history=audit.history(conn, "enterprise", enterprise_id, 10)
         if scope.may_edit_enterprise(current_user, ent) else [],
         # 六有 at a glance for those who see the whole enterprise; a leader or head sees their own signs' list.

@@ -14,7 +14,7 @@ def _plan_changed(enterprise_id, change):
     there plans the visit (else 403). A refused change is a 422 that says why, and changes nothing."""
     conn = db.get()
     ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(scope.may_fill(conn, current_user, {"tier": "grid", "enterprise_id": ent["id"]}))
+    scope.require(scope.may_fill_grid_guide(conn, current_user, ent["id"]))
     try:
         with conn.atomic():
             idempotency.claim(conn)

@@ -141,7 +141,7 @@ def show(inspection_id):
 def start_grid(enterprise_id):
     conn = db.get()
     scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(current_user["role"] == "grid_worker")
+    scope.require(scope.may_fill_grid_guide(conn, current_user, enterprise_id))
     try:
         checklist = checklists.grid_checklist(conn, enterprise_id)
     except ValueError as exc:

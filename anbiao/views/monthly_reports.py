@@ -5,7 +5,7 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import db, due, enterprises, idempotency, monthly_reports, scope
+from .. import db, due, enterprises, idempotency, monthly_report_xlsx, monthly_reports, scope
 from ..risk import COLOUR_NAMES
 
 bp = Blueprint("monthly_reports", __name__)
@@ -113,8 +113,8 @@ def download(report_id):
 
 
 def _download(report):
-    name = monthly_reports.filename(report)
-    return monthly_reports.xlsx(report), 200, {
+    name = monthly_report_xlsx.filename(report)
+    return monthly_report_xlsx.xlsx(report), 200, {
         "Content-Type": XLSX, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
 

@@ -107,7 +107,7 @@ def _town(conn, where, params) -> tuple[dict | None, list[dict]]:
 @bp.get("/papers")
 @login_required
 def index():
-    scope.require(current_user["role"] in scope.GOVERNMENT)
+    scope.require(scope.may_follow_papers(current_user))
     conn = db.get()
     where, params = scope.enterprise_where(current_user)
     town, towns = _town(conn, where, params)
@@ -121,7 +121,7 @@ def index():
 @bp.get("/papers/print")
 @login_required
 def print_batch():
-    scope.require(current_user["role"] in scope.GOVERNMENT)
+    scope.require(scope.may_follow_papers(current_user))
     conn = db.get()
     where, params = scope.enterprise_where(current_user)
     town, _ = _town(conn, where, params)

@@ -18,7 +18,7 @@ bp = Blueprint("self_assessment", __name__)
 def _enterprise(conn, enterprise_id):
     """An enterprise whose self-assessments the user reads: those who see all of it (as for its 5S standing), or 404."""
     ent = scope.enterprise(conn, current_user, enterprise_id)
-    if not scope.sees_unit(conn, current_user, None):
+    if not scope.sees_self_assessment(conn, current_user):
         abort(404)
     return ent
 

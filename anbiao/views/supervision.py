@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import db, hazards, idempotency, scope, supervision
+from .. import dashboard, db, hazards, idempotency, scope, supervision
 from ..due import local_now
 from ..photos import PhotoError, from_request
 from ..refusal import Refused
@@ -24,7 +24,8 @@ def _refusal(exc: Refused | None, part: str = "") -> dict:
 def index():
     scope.require(scope.may_supervise(current_user))
     conn, args = db.get(), request.args
-    where, params = scope.enterprise_where(current_user)
+    # A dashboard figure of one town links here with the town, so the list adds up to it.
+    where, params, town = dashboard.within(conn, current_user, args.get("town"))
     filters = {"level": args.get("level") or None, "state": args.get("state") or None,
                "overdue": args.get("overdue") == "1"}
     page = max(args.get("page", 1, type=int), 1)
@@ -32,7 +33,7 @@ def index():
     waiting, waiting_total = supervision.waiting(conn, where, params)
     return render_template("supervision/index.html", listings=found, total=total, page=page,
                            pages=max((total + supervision.PAGE - 1) // supervision.PAGE, 1), args=args,
-                           waiting=waiting, waiting_total=waiting_total, LEVELS=supervision.LEVELS,
+                           waiting=waiting, waiting_total=waiting_total, town=town, LEVELS=supervision.LEVELS,
                            STATES=supervision.STATES, STATUS=hazards.STATUS, CHECKS=supervision.CHECKS)
 
 
