@@ -43,8 +43,9 @@ system-deps:
 lint: $(BIN)/.test-installed
 	$(BIN)/ruff check .
 
+# Every core at once (pytest-xdist): each worker builds its own demo world and Chromium.
 test: system-deps $(BIN)/.test-installed lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 # Benchmarks print ratios against a baseline run in the same process; not part of `make test`.
 bench: system-deps $(BIN)/.test-installed
@@ -66,6 +67,7 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/pages.py 100000 3    # 17 min and 16 GB on first use
 	$(BIN)/python bench/colour_plan.py 100000 3   # the grid plan and the colour roll-up on that county
 	$(BIN)/python bench/dashboard.py 100000 3     # 监管看板 against the supervisor's home on that county
+	$(BIN)/python bench/monthly_reports.py 100000 3   # 附件3/附件4 against the dashboard on that county
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

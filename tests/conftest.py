@@ -168,7 +168,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 
 @pytest.fixture(scope="session")
 def playwright():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The suite runs on every core at once (pytest -n auto): a page waits longer than on an idle machine, so what
+    # a person would see within seconds is given 15 s before it counts as not shown.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as p:
         yield p
