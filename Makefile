@@ -67,7 +67,7 @@ bench: system-deps $(BIN)/.test-installed
 	$(BIN)/python bench/pages.py 100000 3    # 17 min and 16 GB on first use
 	$(BIN)/python bench/colour_plan.py 100000 3   # the grid plan and the colour roll-up on that county
 	$(BIN)/python bench/dashboard.py 100000 3     # 监管看板 against the supervisor's home on that county
-	$(BIN)/python bench/monthly_reports.py 100000 3   # 附件3/附件4 against the dashboard on that county
+	$(BIN)/python bench/monthly_reports.py 100000 3   # 附件3/附件4 against one pass over that county
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -341,11 +341,11 @@ def _chosen(shots: list[dict]) -> list[dict]:
     return chosen
 
 
-def pages(db, hazards, where: str, params: list, **filters) -> Iterator[list[dict]]:
-    """Every hazard `hazards.search` finds, newest first, one keyset page at a time (never one huge list)."""
+def pages(db, hazard_lists, where: str, params: list, **filters) -> Iterator[list[dict]]:
+    """Every hazard `hazard_lists.search` finds, newest first, one keyset page at a time (never one huge list)."""
     before = None
     while True:
-        page = hazards.search(db, where, params, before=before, limit=PAGE_ROWS, **filters)
+        page = hazard_lists.search(db, where, params, before=before, limit=PAGE_ROWS, **filters)
         if page:
             yield page
         if len(page) < PAGE_ROWS:

@@ -10,7 +10,7 @@ enterprises) are kept too, with the 扫一扫 page, so a label scanned in the ap
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import checklists, due, hazards, overview, scope, signs, visit_plan
+from . import checklists, due, hazard_lists, overview, scope, signs, visit_plan
 from . import grid_day as day_plan
 
 GRID_DAY = 8  # enterprises a grid worker makes ready at once: they walk maybe 5–10 a day, not the whole grid
@@ -111,7 +111,7 @@ def _visit(db, ent: dict) -> list[Page]:
     except ValueError:
         pass  # no grid guide in the library yet: the enterprise's own pages are still worth keeping
     pages.append(Page(f"/enterprises/{ent['id']}", "企业档案与车间岗位", group))
-    found = hazards.search(db, "h.enterprise_id = ?", [ent["id"]], status="open", limit=HAZARD_PAGES)
+    found = hazard_lists.search(db, "h.enterprise_id = ?", [ent["id"]], status="open", limit=HAZARD_PAGES)
     # The address the enterprise page links to: the open list while any are open, else the whole list.
     listing = f"/enterprises/{ent['id']}/hazards" + ("?status=open" if found else "")
     pages.append(Page(listing, "未闭环隐患清单" if found else "隐患清单（已清零）", group))
@@ -133,7 +133,7 @@ def _signs(db, enterprise_id: int, only: set[int] | None, group: str) -> list[Pa
 def _loop(db, user) -> list[Page]:
     """The hazards waiting for this person's 四定, 整改 or 验收, as the home page lists them: their forms must
     be fillable with no signal."""
-    work = hazards.for_person(db, user, scope.unit_ids(db, user))
+    work = hazard_lists.for_person(db, user, scope.unit_ids(db, user))
     found = [h for key in ("overdue", "fix", "assign", "verify") for h in work[key]]
     return _once([Page(f"/hazards/{h['id']}", _short(h["description"]), LOOP) for h in found])[:LOOP_PAGES]
 

@@ -25,7 +25,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 from openpyxl.utils.indexed_list import IndexedList  # noqa: E402
 
-from anbiao import db, demo, exports, hazards, library, storage  # noqa: E402
+from anbiao import db, demo, exports, hazard_lists, hazards, library, storage  # noqa: E402
 
 TARGET = 0.25
 DESCRIPTION = "充装台静电接地线断裂，接地电阻检测值超过规定的十欧姆，充装过程中存在静电积聚引发火灾爆炸的风险（第{}处）"
@@ -53,14 +53,14 @@ def prepare(folder: Path, rows: int) -> tuple:
 
 def streamed(conn, ent, where="h.enterprise_id = ?", params=None) -> int:
     """The export as the page makes it: keyset pages in, write-only rows out to a temporary file."""
-    found = exports.pages(conn, hazards, where, params or [ent["id"]])
+    found = exports.pages(conn, hazard_lists, where, params or [ent["id"]])
     with exports.hazard_list(ent, found, hazards) as book:
         return book.seek(0, 2)
 
 
 def in_memory(conn, ent) -> int:
     """The same sheet the default way: one list of hazards, a normal-mode workbook, saved to memory."""
-    found = hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], limit=10**9)
+    found = hazard_lists.search(conn, "h.enterprise_id = ?", [ent["id"]], limit=10**9)
     columns = exports.HAZARD_COLUMNS
     records = [exports.hazard_record(hazards, n, h) for n, h in enumerate(found, start=1)]
     book = Workbook()

@@ -33,7 +33,7 @@
   function syncItem(item) {
     const input = item.querySelector('[data-deduct]');
     const found = deduction(input);
-    // Our words, not the browser's, for a number out of range (submit.js shows them beside the item).
+    // Our words, not the browser's, for a number out of range (reasons.js shows them beside the item).
     input.setCustomValidity(found.message || '');
     const deducted = Boolean(found.points);
     item.classList.toggle('deducted', deducted);

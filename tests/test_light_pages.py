@@ -19,8 +19,8 @@ HASHED = re.compile(r"^/static/(?:[\w.-]+/)*[\w.-]+\.[0-9a-f]{10}(?:\.\w+)?$")
 # Every page installs the service worker; then what each kind of page needs, in the order base.html links them.
 ALWAYS = ["offline/register.js"]
 SIGNED_IN = [*ALWAYS, "offline/outbox.js", "offline/pending.js"]  # the outbox's count and sending, on every page
-BUNDLES = {"forms": ["photo.js", "fill.js", "submit.js"], "htmx": ["vendor/htmx-2.0.11.min.js"],
-           "derive": ["derive.js"], "busy": ["busy.js"]}
+BUNDLES = {"forms": ["photo.js", "fill.js", "reasons.js", "locate.js", "token.js", "submit.js"],
+           "htmx": ["vendor/htmx-2.0.11.min.js"], "derive": ["derive.js"], "busy": ["busy.js"]}
 
 
 def source(name: str) -> Path:
@@ -155,13 +155,13 @@ def test_a_hashed_name_changes_when_the_files_content_changes(tmp_path):
 
 def test_the_sign_in_page_loads_only_the_installer_and_the_fill_page_only_its_forms(app, client, signed_in):
     """Signing in needs no script but the service worker's installer; the home page adds only its 离线准备; the
-    fill page adds photo.js, fill.js and submit.js, in that order (submit.js uses the other two), deferred, and
-    not htmx or derive.js."""
+    fill page adds photo.js, fill.js, reasons.js, locate.js, token.js and submit.js, in that order (submit.js uses
+    the other five, reasons.js uses fill.js), deferred, and not htmx or derive.js."""
     assert scripts(app, client.get("/login").get_data(as_text=True)) == ALWAYS
     leader = signed_in("leader1")
     assert scripts(app, leader.get("/").get_data(as_text=True)) == [*SIGNED_IN, "offline/prepare.js"]
     fill = leader.get(card_path(leader)).get_data(as_text=True)
-    assert scripts(app, fill) == [*SIGNED_IN, "photo.js", "fill.js", "submit.js"]
+    assert scripts(app, fill) == [*SIGNED_IN, "photo.js", "fill.js", "reasons.js", "locate.js", "token.js", "submit.js"]
     assert all(" defer" in tag for tag in re.findall(r"<script\b[^>]*>", fill))
 
 
@@ -228,7 +228,7 @@ def test_the_fill_page_does_not_move_when_its_scripts_arrive_after_it_is_drawn(l
     painted = "() => performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint')"
     while not phone.evaluate(painted):
         phone.wait_for_timeout(20)
-    while len(held) < len(SIGNED_IN) + 3:
+    while len(held) < len(SIGNED_IN) + len(BUNDLES["forms"]):
         phone.wait_for_timeout(20)
     assert not phone.evaluate("Boolean(window.anbiaoSubmit)")
     released.append(True)

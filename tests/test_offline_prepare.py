@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from anbiao import due, hazards, prepare, scope
+from anbiao import due, hazard_lists, prepare, scope
 
 from .conftest import ROLES, sign_in
 from .test_offline_app import controlled, kept_pages, until
@@ -77,7 +77,7 @@ def test_a_grid_worker_gets_each_enterprise_owed_a_visit_with_its_guide_page_ope
     grid1 = person(conn, "grid1")
     pages = prepare.for_today(conn, grid1, due.local_now() + A_MONTH_ON)
     group = "今日企业：泉州市安泰燃气有限公司"
-    open_ids = [h["id"] for h in hazards.search(conn, "h.enterprise_id = 1", [], status="open")]
+    open_ids = [h["id"] for h in hazard_lists.search(conn, "h.enterprise_id = 1", [], status="open")]
     assert open_ids and set(urls(pages, group)) == {
         fill(checklist_id(conn, tier="grid")), "/enterprises/1", "/enterprises/1/hazards?status=open",
         "/enterprises/1/hazards/new", *(f"/hazards/{i}" for i in open_ids)}
@@ -108,7 +108,7 @@ def test_a_grid_workers_first_visit_makes_the_guide_it_will_fill(conn):
 def test_everyone_gets_the_hazards_waiting_for_their_step_in_the_loop(conn):
     for username in ("leader1b", "head1", "manager1", "leader2"):
         user = person(conn, username)
-        work = hazards.for_person(conn, user, scope.unit_ids(conn, user))
+        work = hazard_lists.for_person(conn, user, scope.unit_ids(conn, user))
         waiting = {f"/hazards/{h['id']}" for found in work.values() for h in found}
         assert waiting and set(urls(prepare.for_today(conn, user), prepare.LOOP)) == waiting, username
 

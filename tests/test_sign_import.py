@@ -3,26 +3,19 @@ a head confined to their workshop, and the template that imports cleanly as down
 
 import io
 import json
+from functools import partial
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from anbiao import sign_import
 
 from .loop_helpers import ent_id, unit_id
+from .sheet_cases import unusable, workbook
 from .test_sign_forms import RISK, audit_of, counts, text
 
 HEADER = list(sign_import.COLUMNS)
-
-
-def sheet(*rows, header=HEADER) -> bytes:
-    book = Workbook()
-    book.active.append(header)
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+sheet = partial(workbook, header=HEADER)
 
 
 def upload(person, conn, data, name="标识.xlsx", ent=None):
@@ -71,28 +64,12 @@ def test_one_bad_row_among_good_ones_saves_nothing_and_every_bad_row_is_named(si
     assert counts(conn) == before
 
 
-@pytest.mark.parametrize("name, data, said", [
-    ("标识.xlsx", b"PK\x03\x04 this is not really a zip", "xlsx 文件已损坏或不是 Excel 文件"),
-    ("标识.txt", b"hello", "只支持 .xlsx"),
-    ("标识.xlsx", None, "第一行应为表头"),
-    ("标识.xlsx", "header-only", "表格中没有标识数据"),
-    ("标识.xlsx", "too-many", f"一次最多导入 {sign_import.MAX_ROWS} 个标识"),
-    ("标识.xlsx", "bad-header", "表头有无法识别的列：“颜色”"),
-])
-def test_a_file_that_is_not_a_usable_sheet_gets_a_chinese_message_and_saves_nothing(signed_in, conn, name, data,
+@pytest.mark.parametrize("name, make, said", unusable(
+    "标识", sign_import.MAX_ROWS, sheet, lambda n: ["", "安全风险公告栏", "", f"公告栏{n}"], [*HEADER[:4], "颜色"]))
+def test_a_file_that_is_not_a_usable_sheet_gets_a_chinese_message_and_saves_nothing(signed_in, conn, name, make,
                                                                                    said):
-    if data is None:
-        out = io.BytesIO()
-        Workbook().save(out)
-        data = out.getvalue()
-    elif data == "header-only":
-        data = sheet()
-    elif data == "too-many":
-        data = sheet(*[["", "安全风险公告栏", "", f"公告栏{n}"] for n in range(sign_import.MAX_ROWS + 1)])
-    elif data == "bad-header":
-        data = sheet(GOOD[0], header=[*HEADER[:4], "颜色"])
     before = counts(conn)
-    response = upload(signed_in("manager1"), conn, data, name)
+    response = upload(signed_in("manager1"), conn, make(), name)
     assert response.status_code == 422 and said in text(response)
     assert counts(conn) == before
 

@@ -4,18 +4,34 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from .. import checklists, db, draws, due, enterprises, idempotency, scope
+from .. import checklists, db, draws, due, enterprises, scope
 from ..refusal import Refused
+from . import form_flow
 
 bp = Blueprint("draws", __name__)
 
 
-def _form_page(conn, template_form, problems, reasons, old=None, status=200):
-    """The draw form (new, or a redraw prefilled from `old`)."""
+def _form_page(conn, template_form, old=None, refused=None):
+    """The draw form (new, or a redraw prefilled from `old`); 422 with the reasons when `refused`."""
     return render_template(
-        "draws/new.html", form=template_form, problems=problems, reasons=reasons, old=old,
+        "draws/new.html", form=template_form, old=old, **form_flow.refusal(refused),
         pool=draws.candidates(conn, current_user), TEAM_SIZES=draws.TEAM_SIZES, **draws.choices(conn, current_user),
-        today=due.local_now().date().isoformat()), status
+        today=due.local_now().date().isoformat()), (422 if refused else 200)
+
+
+def _drawing(conn, old=None):
+    """The draw form, and once sent the draw made (a redraw of `old`, for the reason given) and its page."""
+    if request.method == "GET":
+        return _form_page(conn, draws.prefill(conn, old) if old else MultiDict(), old)
+    try:
+        reason = draws.clean_reason(request.form.get("reason")) if old else None
+        settings = draws.clean(conn, current_user, request.form, due.local_now().date())
+        said = ("已重新抽取：原抽取结果保留并标明已作废，其未完成的任务已取消" if old else
+                f"已抽取：{settings['n']} 家企业、{settings['m']} 名检查人员，任务已发到检查人员首页")
+        return form_flow.saved(conn, lambda: url_for("draws.show", draw_id=draws.make(
+            conn, current_user, settings, redraw_of=old, reason=reason)), said)
+    except Refused as exc:
+        return _form_page(conn, request.form, old, exc)
 
 
 @bp.get("/draws")
@@ -32,19 +48,7 @@ def index():
 def new():
     conn = db.get()
     scope.require(scope.may_draw(current_user))
-    if request.method == "GET":
-        return _form_page(conn, MultiDict(), [], {})
-    try:
-        settings = draws.clean(conn, current_user, request.form, due.local_now().date())
-        with conn.atomic():
-            idempotency.claim(conn)
-            draw_id = draws.make(conn, current_user, settings)
-            target = url_for("draws.show", draw_id=draw_id)
-            idempotency.settle(conn, 302, target)
-    except Refused as exc:
-        return _form_page(conn, request.form, [str(exc)], {exc.field: [str(exc)]} if exc.field else {}, status=422)
-    flash(f"已抽取：{settings['n']} 家企业、{settings['m']} 名检查人员，任务已发到检查人员首页", "ok")
-    return redirect(target)
+    return _drawing(conn)
 
 
 def _draw(conn, draw_id) -> dict:
@@ -77,21 +81,7 @@ def redraw(draw_id):
     if old["superseded_at"]:
         flash("这次抽取已被重新抽取取代，只能对最新的抽取重新抽取", "error")
         return redirect(url_for("draws.show", draw_id=draw_id))
-    if request.method == "GET":
-        return _form_page(conn, draws.prefill(conn, old), [], {}, old=old)
-    try:
-        reason = draws.clean_reason(request.form.get("reason"))
-        settings = draws.clean(conn, current_user, request.form, due.local_now().date())
-        with conn.atomic():
-            idempotency.claim(conn)
-            draw_id = draws.make(conn, current_user, settings, redraw_of=old, reason=reason)
-            target = url_for("draws.show", draw_id=draw_id)
-            idempotency.settle(conn, 302, target)
-    except Refused as exc:
-        return _form_page(conn, request.form, [str(exc)], {exc.field: [str(exc)]} if exc.field else {}, old=old,
-                          status=422)
-    flash("已重新抽取：原抽取结果保留并标明已作废，其未完成的任务已取消", "ok")
-    return redirect(target)
+    return _drawing(conn, old)
 
 
 @bp.post("/tasks/<int:task_id>/start")

@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, five_s, hazards, idempotency, inspections, scope, units
+from .. import checklists, db, five_s, hazards, inspections, scope, units
 from ..db import now
 from ..photos import PhotoError, from_request
 from ..web import place_from, when
+from . import form_flow
 from .hazards import send_photo
 
 bp = Blueprint("five_s", __name__)
@@ -31,16 +32,11 @@ def setup(unit_id):
     ent = scope.enterprise(conn, current_user, unit["enterprise_id"])
     scope.require(scope.may_manage_checklists(conn, current_user, ent, unit_id))
     try:
-        with conn.atomic():
-            idempotency.claim(conn)
-            checklist_id = checklists.add_five_s(conn, ent, unit, current_user["id"])
-            target = url_for("checklists.show", checklist_id=checklist_id)
-            idempotency.settle(conn, 302, target)
+        return form_flow.saved(conn, lambda: url_for("checklists.show", checklist_id=checklists.add_five_s(
+            conn, ent, unit, current_user["id"])), f"已为“{unit['name']}”添加 5S 考评：请设定考评频次和责任人")
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("checklists.index", enterprise_id=ent["id"]))
-    flash(f"已为“{unit['name']}”添加 5S 考评：请设定考评频次和责任人", "ok")
-    return redirect(target)
 
 
 def form_page(conn, checklist, problems=(), reasons=None, status=200):
@@ -80,26 +76,22 @@ def _deductions(items):
     return found
 
 
+def _scored(conn, checklist, items, deductions) -> str:
+    """Save the score and give the address of its page, which says 已保存 when asked (?saved=1): no flash, so a
+    replay answers the same."""
+    form = request.form
+    score_id = five_s.score(conn, checklist, current_user["id"], whom=form.get("whom"), person=form.get("person"),
+                            deductions=deductions, place=place_from(form), items=items)
+    return url_for("five_s.show", score_id=score_id, saved=1)
+
+
 @bp.post("/checklists/<int:checklist_id>/five-s")
 @login_required
 def submit(checklist_id):
     conn = db.get()
     checklist = _scorable(conn, checklist_id)
     items = five_s.criteria(conn, checklist)
-    form = request.form
-    try:
-        deductions = _deductions(items)
-        with conn.atomic():
-            idempotency.claim(conn)
-            score_id = five_s.score(conn, checklist, current_user["id"], whom=form.get("whom"),
-                                    person=form.get("person"), deductions=deductions, place=place_from(form),
-                                    items=items)
-            # The score's own page says 已保存 when asked (?saved=1): no flash, so a replay answers the same.
-            target = url_for("five_s.show", score_id=score_id, saved=1)
-            idempotency.settle(conn, 302, target)
-    except inspections.Refused as exc:
-        return form_page(conn, checklist, exc.problems, exc.reasons, 422)
-    return redirect(target)
+    return form_flow.filled(conn, checklist, items, _deductions, _scored, form_page)
 
 
 def _score(conn, score_id):

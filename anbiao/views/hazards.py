@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import db, exports, hazards, idempotency, photos, risk_points, scope, storage, supervision, units
+from .. import db, exports, hazard_lists, hazards, idempotency, photos, risk_points, scope, storage, supervision, units
 from ..db import rows
 from ..due import TZ
 from ..photos import PhotoError, from_request
@@ -182,16 +182,16 @@ def _listing(enterprise_id, kind):
     if request.args.get("format") == "xlsx":
         return _export(conn, ent, filters, kind)
     # Keyset pages: the next page starts below the last id shown, however many hazards are added meanwhile.
-    found = hazards.search(conn, "h.enterprise_id = ?", [ent["id"]], before=request.args.get("before", type=int),
-                           limit=PAGE + 1, **filters)
+    found = hazard_lists.search(conn, "h.enterprise_id = ?", [ent["id"]], before=request.args.get("before", type=int),
+                                limit=PAGE + 1, **filters)
     more = found[PAGE - 1]["id"] if len(found) > PAGE else None
     found = found[:PAGE]
     tree, _ = _unit_choices(conn, ent)
     return render_template("hazards/list.html", ent=ent, hazards_=found, pictures=hazards.pictures_of(
                                conn, [h["id"] for h in found]), kind=kind, tree=tree, more=more,
-                           total=hazards.count(conn, "h.enterprise_id = ?", [ent["id"]], **filters),
+                           total=hazard_lists.count(conn, "h.enterprise_id = ?", [ent["id"]], **filters),
                            args=request.args, LEVELS=hazards.LEVELS, STATUS=hazards.STATUS,
-                           categories=hazards.categories(conn), counts=hazards.open_counts(
+                           categories=hazards.categories(conn), counts=hazard_lists.open_counts(
                                conn, ent["id"], units, current_user["id"]))
 
 
@@ -203,8 +203,8 @@ def _export(conn, ent, filters, kind):
     make = exports.hazard_list if kind == "hazards" else exports.rectification_list
     try:
         # Counted first: a list too long for one request is refused with its size, never cut short.
-        exports.check_size(hazards.count(conn, where, params, **filters), with_photos)
-        book = make(ent, exports.pages(conn, hazards, where, params, **filters), hazards,
+        exports.check_size(hazard_lists.count(conn, where, params, **filters), with_photos)
+        book = make(ent, exports.pages(conn, hazard_lists, where, params, **filters), hazards,
                     conn if with_photos else None)
     except (exports.CaptionFontMissing, exports.TooMany) as exc:
         flash(str(exc), "error")

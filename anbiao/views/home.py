@@ -9,7 +9,7 @@ from .. import (
     due,
     enterprises,
     grid_day,
-    hazards,
+    hazard_lists,
     monthly_reports,
     overview,
     public_reports,
@@ -30,7 +30,7 @@ def index():
     conn, user = db.get(), current_user
     now = due.local_now()
     role = user["role"]
-    context = {"now": now, "work": hazards.for_person(conn, user, scope.unit_ids(conn, user))}
+    context = {"now": now, "work": hazard_lists.for_person(conn, user, scope.unit_ids(conn, user))}
     if role in scope.ENTERPRISE_STAFF:
         context["mine"] = due.mine(conn, user, now)
         context["report_to"] = user["enterprise_id"]
@@ -44,7 +44,7 @@ def index():
         overview.refresh(conn, now, grace=current_app.config["OVERVIEW_GRACE"])
         context["totals"] = overview.totals(conn, where, params)
         context["STANDARD"] = enterprises.STANDARD_STATUS
-        context["supervised"] = hazards.supervised(conn, where, params, SUPERVISED_SHOWN)
+        context["supervised"] = hazard_lists.supervised(conn, where, params, SUPERVISED_SHOWN)
         # 月报表 are due by the 3rd: from the 1st, last month's forms not yet submitted for this scope.
         context["monthly_reminder"] = monthly_reports.reminder(conn, user, now.date())
         context["MONTHLY_FORMS"] = monthly_reports.FORMS

@@ -9,7 +9,6 @@ from .. import (
     five_s,
     grid_day,
     hazards,
-    idempotency,
     inspections,
     risk_feed,
     scope,
@@ -20,6 +19,7 @@ from .. import (
 from ..photos import PhotoError, from_request
 from ..web import place_from
 from . import five_s as five_s_pages
+from . import form_flow
 
 bp = Blueprint("inspections", __name__)
 
@@ -32,7 +32,7 @@ def _fillable(conn, checklist_id):
     return found
 
 
-def _page(conn, checklist, problems=(), previous=None, status=200, reasons=None):
+def _page(conn, checklist, problems=(), reasons=None, status=200, previous=None):
     previous = previous or {}
     items = checklists.get_items(conn, checklist["id"])
     return render_template(
@@ -63,7 +63,7 @@ def fill(checklist_id):
     return _page(conn, checklist, previous=previous)
 
 
-def _answers(conn, items):
+def _answers(items):
     """The form's answers; photos are read only for failed items, and a refused photo names its item."""
     answers = {}
     form = request.form
@@ -85,6 +85,18 @@ def _answers(conn, items):
     return answers
 
 
+def _recorded(conn, checklist, items, answers) -> str:
+    """Save the inspection (a grid visit marked 四不两直 if so sent) and give the address of its record."""
+    form = request.form
+    inspection_id = inspections.submit(conn, checklist, current_user["id"], answers, place_from(form),
+                                       corrects_id=form.get("corrects", type=int), items=items)
+    if checklist["tier"] == "grid" and form.get("unannounced"):
+        grid_day.mark_unannounced(conn, inspection_id, current_user["id"])
+    # The record's own address, so reloading it or going back never shows the form again; it says 已保存 itself,
+    # so the answer carries no flash and re-signs no session cookie.
+    return url_for("inspections.show", inspection_id=inspection_id, saved=1)
+
+
 @bp.post("/checklists/<int:checklist_id>/inspections")
 @login_required
 def submit(checklist_id):
@@ -93,26 +105,7 @@ def submit(checklist_id):
     if checklist["kind"] == "five_s":
         abort(404)  # a 5S score is sent to its own address, with its deductions
     items = checklists.get_items(conn, checklist_id)
-    try:
-        answers = _answers(conn, items)
-        with conn.atomic():
-            idempotency.claim(conn)
-            inspection_id = inspections.submit(conn, checklist, current_user["id"], answers,
-                                               place_from(request.form),
-                                               corrects_id=request.form.get("corrects", type=int), items=items)
-            if checklist["tier"] == "grid" and request.form.get("unannounced"):
-                grid_day.mark_unannounced(conn, inspection_id, current_user["id"])
-            # The record's own address, so reloading it or going back never shows the form again; it says
-            # 已保存 itself, so the answer carries no flash and re-signs no session cookie.
-            target = url_for("inspections.show", inspection_id=inspection_id, saved=1)
-            idempotency.settle(conn, 302, target)
-    except inspections.Refused as exc:
-        return _page(conn, checklist, exc.problems, reasons=exc.reasons, status=422)
-    except PhotoError as exc:
-        return _page(conn, checklist, [f"照片有问题：{exc}（未提交，请重新选择照片）"], status=422)
-    except ValueError as exc:
-        return _page(conn, checklist, str(exc).split("；"), status=422)
-    return redirect(target)
+    return form_flow.filled(conn, checklist, items, _answers, _recorded, _page)
 
 
 @bp.get("/inspections/<int:inspection_id>")

@@ -1,13 +1,14 @@
 """回头看: re-verification of closed hazards drawn at random, and the government's look-back items."""
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from .. import db, hazards, idempotency, library, reverify, scope
+from .. import db, hazards, library, reverify, scope
 from ..due import local_now
 from ..photos import PhotoError, from_request
 from ..refusal import Refused
 from ..web import place_from
+from . import form_flow
 
 bp = Blueprint("reverify", __name__, url_prefix="/reverify")
 
@@ -49,16 +50,11 @@ def new_draw():
     form = request.form
     try:
         values = reverify.check_draw(conn, current_user, form)
-        with conn.atomic():
-            idempotency.claim(conn)
-            draw_id = reverify.draw(conn, current_user, values)
-            target = url_for("reverify.draw", draw_id=draw_id)
-            idempotency.settle(conn, 302, target)
-    except ValueError as exc:
-        field = getattr(exc, "field", None)
-        return _page(conn, [str(exc)], {field: [str(exc)]} if field else {}, form)
-    flash("已抽取，抽中的隐患已列入网格员的回访", "ok")
-    return redirect(target)
+        return form_flow.saved(conn, lambda: url_for("reverify.draw",
+                                                     draw_id=reverify.draw(conn, current_user, values)),
+                               "已抽取，抽中的隐患已列入网格员的回访")
+    except Refused as exc:
+        return _page(conn, form=form, **form_flow.refusal(exc))
 
 
 @bp.get("/draws/<int:draw_id>")
@@ -76,31 +72,29 @@ def draw(draw_id):
 def visit(visit_id):
     conn = db.get()
     found, hazard = reverify.visit(conn, current_user, visit_id)
-    problems, reasons = [], {}
+    refused = None
     if request.method == "POST":
-        form = request.form
         try:
             try:
                 photos = from_request(request.files, "photos")
             except PhotoError as exc:
                 raise Refused(f"复查照片有问题：{exc}（请重新选择照片）", "photos") from exc
-            with conn.atomic():
-                idempotency.claim(conn)
-                reverify.record(conn, found, hazard, verdict=form.get("verdict"), note=form.get("note"),
-                                photos=photos, by=current_user["id"], place=place_from(form))
-                target = url_for("hazards.show", hazard_id=hazard["id"])
-                idempotency.settle(conn, 302, target)
-        except ValueError as exc:
-            problems = [str(exc)]
-            field = getattr(exc, "field", None)
-            reasons = {field: problems} if field else {}
-        else:
-            flash("已复查：整改有效" if form.get("verdict") == "held" else "已复查：整改失效，隐患已重新打开，"
-                  "等待企业重新分派整改", "ok")
-            return redirect(target)
+            return form_flow.saved(conn, lambda: _revisited(conn, found, hazard, photos),
+                                   "已复查：整改有效" if request.form.get("verdict") == "held" else
+                                   "已复查：整改失效，隐患已重新打开，等待企业重新分派整改")
+        except Refused as exc:
+            refused = exc
     return render_template("reverify/visit.html", v=found, h=hazard, pictures=hazards.pictures(conn, hazard["id"]),
-                           problems=problems, reasons=reasons, form=request.form,
-                           STATUS=hazards.STATUS, LEVELS=hazards.LEVELS), (422 if problems else 200)
+                           **form_flow.refusal(refused), form=request.form,
+                           STATUS=hazards.STATUS, LEVELS=hazards.LEVELS), (422 if refused else 200)
+
+
+def _revisited(conn, found, hazard, photos) -> str:
+    """Record the revisit and give the address of its hazard."""
+    form = request.form
+    reverify.record(conn, found, hazard, verdict=form.get("verdict"), note=form.get("note"), photos=photos,
+                    by=current_user["id"], place=place_from(form))
+    return url_for("hazards.show", hazard_id=hazard["id"])
 
 
 @bp.get("/lookback/<int:doc_id>.xlsx")

@@ -3,15 +3,15 @@ import."""
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, db, idempotency, risk, risk_feed, risk_import, risk_points, scope, units
+from .. import audit, db, risk, risk_feed, risk_import, risk_points, scope, units
 from ..due import as_local
 from ..hazards import STATUS
 from ..refusal import Refused
 from ..web import is_htmx
-from . import sheet_upload
+from . import form_flow, sheet_upload
 
 bp = Blueprint("risk_points", __name__)
 
@@ -95,10 +95,7 @@ def _fields(conn, form, choices) -> dict:
 def _refusal(exc, method: str = "", factors=()) -> dict:
     """The page's words for a refusal: at the top, and beside its field; a factor's value (L) is a select named
     with its method (lec_L)."""
-    if exc is None:
-        return {"problems": [], "reasons": {}}
-    field = f"{method}_{exc.field}" if exc.field in factors else exc.field
-    return {"problems": [str(exc)], "reasons": {field: [str(exc)]} if field else {}}
+    return form_flow.refusal(exc, f"{method}_{exc.field}" if exc is not None and exc.field in factors else None)
 
 
 def _page(conn, ent, form, point=None, refused=None):
@@ -120,27 +117,19 @@ def _said(point: dict) -> str:
     return f"{risk.COLOUR_NAMES[point['colour']]} · {point['level_name']}（{symbol}={point['score']:g}）"
 
 
+def _recorded(conn, point_id) -> str:
+    """What 新增 says once the point is recorded."""
+    point = risk_points.get(conn, point_id)
+    return f"已登记风险点“{point['name']}”：{_said(point)}"
+
+
 @bp.route("/enterprises/<int:enterprise_id>/risk-points/new", methods=["GET", "POST"])
 @login_required
 def new(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    choices = _choices(conn, ent)
-    scope.require(bool(choices))
-    if request.method == "GET":
-        return _page(conn, ent, request.args)  # ?unit_id= preselects
-    try:
-        fields = _fields(conn, request.form, choices)
-        with conn.atomic():
-            idempotency.claim(conn)
-            point_id = risk_points.create(conn, enterprise_id, fields, by=current_user["id"])
-            target = url_for("risk_points.index", enterprise_id=enterprise_id)
-            idempotency.settle(conn, 302, target)
-    except Refused as exc:
-        return _page(conn, ent, request.form, refused=exc)
-    point = risk_points.get(conn, point_id)
-    flash(f"已登记风险点“{point['name']}”：{_said(point)}", "ok")
-    return redirect(target)
+    """新增风险点; ?unit_id= preselects the unit."""
+    return form_flow.new(enterprise_id, _choices, _page, _fields,
+                         lambda conn, fields: risk_points.create(conn, enterprise_id, fields, by=current_user["id"]),
+                         url_for("risk_points.index", enterprise_id=enterprise_id), _recorded)
 
 
 def _managed(conn, point_id) -> tuple[dict, dict]:
@@ -189,17 +178,12 @@ def reassess(point_id):
     point, ent = _managed(conn, point_id)
     if request.method == "GET":
         return _page(conn, ent, _typed(risk_points.form_values(conn, point)), point)
-    target = url_for("risk_points.show", point_id=point_id)
-    try:
-        fields = _fields(conn, request.form, _choices(conn, ent))
-        with conn.atomic():
-            idempotency.claim(conn)
-            risk_points.reassess(conn, point, fields, by=current_user["id"])
-            idempotency.settle(conn, 302, target)
-    except Refused as exc:
-        return _page(conn, ent, request.form, point, exc)
-    flash(f"已重新评估：{_said(risk_points.get(conn, point_id))}，已记入评估历史", "ok")
-    return redirect(target)
+    return form_flow.sent(
+        conn, url_for("risk_points.show", point_id=point_id),
+        lambda fields: risk_points.reassess(conn, point, fields, by=current_user["id"]),
+        lambda _: f"已重新评估：{_said(risk_points.get(conn, point_id))}，已记入评估历史",
+        lambda exc: _page(conn, ent, request.form, point, exc),
+        lambda: _fields(conn, request.form, _choices(conn, ent)))
 
 
 @bp.post("/risk-points/<int:point_id>/retire")
@@ -207,16 +191,11 @@ def reassess(point_id):
 def retire(point_id):
     conn = db.get()
     point, ent = _managed(conn, point_id)
-    target = url_for("risk_points.index", enterprise_id=ent["id"])
-    try:
-        with conn.atomic():
-            idempotency.claim(conn)
-            risk_points.retire(conn, point, request.form.get("reason"), by=current_user["id"])
-            idempotency.settle(conn, 302, target)
-    except Refused as exc:
-        return _show(conn, point, exc)
-    flash(f"已撤销风险点“{point['name']}”：不再列入风险点清单和企业风险等级，记录保留", "ok")
-    return redirect(target)
+    return form_flow.sent(
+        conn, url_for("risk_points.index", enterprise_id=ent["id"]),
+        lambda _: risk_points.retire(conn, point, request.form.get("reason"), by=current_user["id"]),
+        lambda _: f"已撤销风险点“{point['name']}”：不再列入风险点清单和企业风险等级，记录保留",
+        lambda exc: _show(conn, point, exc))
 
 
 @bp.route("/enterprises/<int:enterprise_id>/risk-points/import", methods=["GET", "POST"])

@@ -6,7 +6,8 @@ import io
 from flask import flash, redirect, render_template, request, send_file
 from flask_login import current_user
 
-from .. import db, idempotency, scope, sheets
+from .. import idempotency, sheets
+from . import form_flow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -14,9 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def opened(enterprise_id: int, choices, may):
     """The connection, the enterprise and `allowed(unit_id)` by `may` (a scope.may_manage_* rule) for an import
     page; 403 unless `choices(conn, ent)` offers this person somewhere to import to."""
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    scope.require(bool(choices(conn, ent)))
+    conn, ent, _ = form_flow.opened(enterprise_id, choices)
     return conn, ent, lambda unit_id: may(conn, current_user, ent, unit_id)
 
 

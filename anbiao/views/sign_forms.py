@@ -2,11 +2,11 @@
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import db, idempotency, risk_notices, risk_points, scope, sign_import, signs, units
-from . import sheet_upload
+from .. import db, risk_notices, risk_points, scope, sign_import, signs, units
+from . import form_flow, sheet_upload
 
 bp = Blueprint("sign_forms", __name__)
 
@@ -67,13 +67,6 @@ def _code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _refusal(exc) -> dict:
-    """The page's words for a refusal (none when `exc` is None): at the top, and beside its field if it names one."""
-    if exc is None:
-        return {"problems": [], "reasons": {}}
-    return {"problems": [str(exc)], "reasons": {exc.field: [str(exc)]} if exc.field else {}}
-
-
 def _page(conn, ent, form, sign=None, posted="sign", refused=None):
     """The form page (新增 when no sign, else 编辑 with its other actions); 422 with the reasons when refused, shown
     in the form that was `posted` (sign, move, reissue, retire)."""
@@ -82,33 +75,28 @@ def _page(conn, ent, form, sign=None, posted="sign", refused=None):
         kinds=signs.kinds(conn), classes=signs.classes(conn), LEVELS=signs.LEVELS, RISK_FIELDS=signs.RISK_FIELDS,
         label=signs.current(conn, sign["id"]) if sign else None, code=_code,
         pointed=_pointed(conn, ent),
-        where=units.label(conn, sign["unit_id"]) if sign else None, **_refusal(refused),
+        where=units.label(conn, sign["unit_id"]) if sign else None, **form_flow.refusal(refused),
     ), (422 if refused else 200)
+
+
+def _placed(conn, form, choices) -> tuple:
+    """A new sign's place, kind and wording, as signs.create takes them; raises Refused."""
+    return _place(form.get("unit_id"), choices), form.get("kind") or "", _fields(form)
+
+
+def _recorded(conn, sign_id) -> str:
+    """What 新增 says once the sign is recorded, with its label's code."""
+    return f"已登记“{signs.get(conn, sign_id)['title']}”，标签编号 {_code(signs.current(conn, sign_id)['code'])}"
 
 
 @bp.route("/enterprises/<int:enterprise_id>/signs/new", methods=["GET", "POST"])
 @login_required
 def new(enterprise_id):
-    conn = db.get()
-    ent = scope.enterprise(conn, current_user, enterprise_id)
-    choices = _choices(conn, ent)
-    scope.require(bool(choices))
-    if request.method == "GET":  # ?kind= and ?unit_id= preselect; &from_points=1 fills a risk card from the points
-        return _page(conn, ent, _from_points(conn, request.args, request.args.get("unit_id"), choices))
-    form = request.form
-    try:
-        unit_id = _place(form.get("unit_id"), choices)
-        fields = _fields(form)
-        with conn.atomic():
-            idempotency.claim(conn)
-            sign_id = signs.create(conn, enterprise_id, unit_id, form.get("kind") or "", fields, by=current_user["id"])
-            target = url_for("signs.index", enterprise_id=enterprise_id)
-            idempotency.settle(conn, 302, target)
-    except signs.Refused as exc:
-        return _page(conn, ent, form, refused=exc)
-    sign = signs.get(conn, sign_id)
-    flash(f"已登记“{sign['title']}”，标签编号 {_code(signs.current(conn, sign_id)['code'])}", "ok")
-    return redirect(target)
+    """新增标识; ?kind= and ?unit_id= preselect, &from_points=1 fills a risk card from the post's risk points."""
+    return form_flow.new(enterprise_id, _choices, _page, _placed,
+                         lambda conn, placed: signs.create(conn, enterprise_id, *placed, by=current_user["id"]),
+                         url_for("signs.index", enterprise_id=enterprise_id), _recorded,
+                         lambda conn, args, choices: _from_points(conn, args, args.get("unit_id"), choices))
 
 
 def _managed(conn, sign_id) -> tuple[dict, dict]:
@@ -126,15 +114,9 @@ def _change(sign_id, posted, action, message, to_list=False):
     sign, ent = _managed(conn, sign_id)
     target = (url_for("signs.index", enterprise_id=ent["id"]) if to_list
               else url_for("sign_forms.edit", sign_id=sign_id))
-    try:
-        with conn.atomic():
-            idempotency.claim(conn)
-            done = action(conn, sign, ent)
-            idempotency.settle(conn, 302, target)
-    except signs.Refused as exc:
-        return _page(conn, ent, request.form if posted == "sign" else _typed(sign), sign, posted, exc)
-    flash(message(conn, sign, done), "ok")
-    return redirect(target)
+    return form_flow.sent(
+        conn, target, lambda _: action(conn, sign, ent), lambda done: message(conn, sign, done),
+        lambda exc: _page(conn, ent, request.form if posted == "sign" else _typed(sign), sign, posted, exc))
 
 
 @bp.route("/signs/<int:sign_id>/edit", methods=["GET", "POST"])

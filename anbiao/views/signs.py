@@ -4,7 +4,7 @@ and the short code typed when a QR cannot be read."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import checklists, db, due, hazards, idempotency, risk_notices, scope, sign_checks, signs
+from .. import checklists, db, due, hazard_lists, hazards, idempotency, risk_notices, scope, sign_checks, signs
 from ..photos import PhotoError, from_request
 from ..web import place_from
 from .risk_maps import posted_map
@@ -42,9 +42,9 @@ def _inside(conn, sign) -> dict | None:
     guide = checklists.kept_grid_checklist(conn, sign["enterprise_id"])
     if guide and scope.may_fill(conn, current_user, guide):
         cards.append(dict(guide, status=None))
-    found = hazards.search(conn, "h.enterprise_id = ?", [sign["enterprise_id"]], limit=20,
-                           units=scope.unit_ids(conn, current_user), viewer_id=current_user["id"], unit_id=unit_id,
-                           status="open")
+    found = hazard_lists.search(conn, "h.enterprise_id = ?", [sign["enterprise_id"]], limit=20,
+                                units=scope.unit_ids(conn, current_user), viewer_id=current_user["id"],
+                                unit_id=unit_id, status="open")
     return {"sign": sign, "last": sign_checks.last_check(conn, sign["id"]), "cards": cards, "hazards": found,
             "may_check": scope.may_check_sign(conn, current_user, sign),
             "may_report": current_user["role"] != "supervisor", "STATES": signs.STATES, "STATUS": hazards.STATUS}
