@@ -63,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("ANBIAO_RATELIMIT_STORAGE"),
         # The address QR labels print (https://…): labels stay on walls for years, so it is set once, not guessed.
         PUBLIC_URL=os.environ.get("ANBIAO_PUBLIC_URL"),
+        # Photos in S3-compatible object storage when ANBIAO_S3_BUCKET (and its endpoint, keys, region) is set.
+        S3=storage.s3_settings(),
         # How many reverse proxies (nginx…) stand in front: their X-Forwarded-For then names the phone, so the
         # limits per address count each phone, not the proxy. 0 when gunicorn faces the phones itself.
         PROXIES=int(os.environ.get("ANBIAO_PROXIES", "0")),
@@ -74,7 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     db.configure(app.config["DATABASE"])
-    storage.configure(app.config.get("PHOTO_DIR") or Path(app.config["DATABASE"]).parent / "photos")
+    storage.configure(app.config.get("PHOTO_DIR") or Path(app.config["DATABASE"]).parent / "photos",
+                      s3=app.config.get("S3"))
 
     # Phones on weak 4G get pages, CSS and scripts compressed (brotli, else gzip); photos and spreadsheets
     # already are. Installed first so that it runs last, on the response every other hook has finished.
@@ -126,6 +129,13 @@ def create_app(config: dict | None = None) -> Flask:
         }
         title, message = messages.get(code, messages[500])
         return render_template("error.html", title=title, message=message), code
+
+    @app.errorhandler(storage.StorageError)
+    def store_unreachable(error):
+        # Nothing was written (the photos go first, inside the record's transaction); the phone's outbox keeps the
+        # submission and sends it again after its back-off, as for any 5xx.
+        app.logger.warning("photo store: %s", error.__cause__ or error)
+        return render_template("error.html", title="照片存储暂时不可用", message=str(error)), 503, {"Retry-After": "60"}
 
     app.before_request(lambda: idempotency.before(db.get()))
     app.after_request(lambda response: idempotency.after(db.get(), response))

@@ -209,7 +209,7 @@ def _tile(photo: dict, place: str) -> io.BytesIO:
     canvas = Image.new("RGB", (width, box[1] + len(lines) * pitch + 6 * scale), "white")
     draw = ImageDraw.Draw(canvas)
     try:
-        with Image.open(storage.path(photos.key(photo["hash"], "thumb"))) as source:
+        with Image.open(io.BytesIO(storage.read(photos.key(photo["hash"], "thumb")))) as source:
             picture = ImageOps.contain(source.convert("RGB"), box)
         canvas.paste(picture, ((box[0] - picture.width) // 2, (box[1] - picture.height) // 2))
     except (FileNotFoundError, UnidentifiedImageError, OSError):

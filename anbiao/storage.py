@@ -1,63 +1,197 @@
-"""Where photo files live: a folder beside the database (S3-compatible storage can take this interface later)."""
+"""Where photo files live: a folder beside the database by default, or a bucket of S3-compatible object storage
+(SeaweedFS, MinIO, a cloud's) when ANBIAO_S3_* is set. Keys are content-addressed, so a key once written never
+changes: a second write of it is a no-op, and a copy can be checked against what was meant to be stored."""
 
+import hashlib
 import os
 import tempfile
 import time
 from pathlib import Path
 
-_root: Path | None = None
 _TMP = ".tmp-"
 # A half-written file younger than this may belong to another worker still writing it.
 STALE_SECONDS = 600
+UNREACHABLE = "照片存储暂时连不上，照片没有保存。已填写的内容仍在手机上，请稍后再提交"
 
 
-def configure(root) -> None:
-    """Keep files under this folder, and clear what a killed worker left half-written."""
-    global _root
-    _root = Path(root)
-    _root.mkdir(parents=True, exist_ok=True)
+class StorageError(Exception):
+    """The store could not take or give a file; the message is the person's, in Chinese."""
+
+
+class Disk:
+    """Files in a folder: written to a temporary name, then renamed, so a reader never sees half a file."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        if not key or ".." in key or key.startswith("/"):
+            raise ValueError("bad key")
+        return self.root / key
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def local(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def keys(self):
+        """Every stored key (not the half-written), in a stable order."""
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(_TMP):
+                yield path.relative_to(self.root).as_posix()
+
+    def sweep(self, older_than: float) -> int:
+        cutoff, removed = time.time() - older_than, 0
+        for leftover in self.root.rglob(f"{_TMP}*"):
+            try:
+                if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # another worker swept it first
+        return removed
+
+
+class Bucket:
+    """Objects in an S3 bucket through boto3: each upload retried and verified by its MD5 before it counts."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, settings: dict):
+        import boto3
+        from botocore.config import Config
+
+        self.name = settings["bucket"]
+        # Short timeouts: a phone waits on this answer, and a store that is down must say so, not hang.
+        self.client = boto3.client(
+            "s3", endpoint_url=settings.get("endpoint") or None, region_name=settings.get("region") or "us-east-1",
+            aws_access_key_id=settings.get("access_key"), aws_secret_access_key=settings.get("secret_key"),
+            config=Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": self.ATTEMPTS,
+                                                                         "mode": "standard"},
+                          s3={"addressing_style": "path"}))
+
+    def _etag(self, key: str) -> str | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.name, Key=key)["ETag"].strip('"')
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StorageError(UNREACHABLE) from exc
+        except BotoCoreError as exc:
+            raise StorageError(UNREACHABLE) from exc
+
+    def put(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        if self._etag(key) == digest:
+            return
+        for _ in range(self.ATTEMPTS):
+            try:
+                self.client.put_object(Bucket=self.name, Key=key, Body=data, ContentMD5=_b64(digest))
+            except (BotoCoreError, ClientError) as exc:
+                raise StorageError(UNREACHABLE) from exc
+            # Counted as stored only once the store holds exactly these bytes.
+            if self._etag(key) == digest:
+                return
+        raise StorageError("照片存储保存的内容与上传的不一致，照片没有保存，请稍后再提交")
+
+    def exists(self, key: str) -> bool:
+        return self._etag(key) is not None
+
+    def read(self, key: str) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError("照片存储暂时连不上，照片暂时无法显示") from exc
+
+    def local(self, key: str) -> Path | None:
+        return None
+
+    def holds(self, key: str, data: bytes) -> bool:
+        """Whether the bucket holds exactly these bytes under the key."""
+        return self._etag(key) == hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+    def sweep(self, older_than: float) -> int:
+        return 0  # an upload is whole or absent: nothing half-written to clear
+
+
+def _b64(hex_digest: str) -> str:
+    import base64
+
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+_store: Disk | Bucket | None = None
+
+
+def configure(root=None, s3: dict | None = None) -> None:
+    """Keep files in the bucket `s3` describes (bucket, endpoint, region, access_key, secret_key) when given, else
+    under the folder `root`, clearing what a killed worker left half-written."""
+    global _store
+    _store = Bucket(s3) if s3 and s3.get("bucket") else Disk(root)
     sweep()
+
+
+def s3_settings(environ=os.environ) -> dict | None:
+    """The object store the ANBIAO_S3_* settings name, or None when ANBIAO_S3_BUCKET is not set."""
+    if not environ.get("ANBIAO_S3_BUCKET"):
+        return None
+    return {"bucket": environ["ANBIAO_S3_BUCKET"], "endpoint": environ.get("ANBIAO_S3_ENDPOINT"),
+            "region": environ.get("ANBIAO_S3_REGION"), "access_key": environ.get("ANBIAO_S3_ACCESS_KEY"),
+            "secret_key": environ.get("ANBIAO_S3_SECRET_KEY")}
+
+
+def _current() -> Disk | Bucket:
+    if _store is None:
+        raise RuntimeError("storage not configured")
+    return _store
 
 
 def sweep(older_than: float = STALE_SECONDS) -> int:
     """Remove temporary files left by writes that never finished; return how many."""
-    cutoff, removed = time.time() - older_than, 0
-    for leftover in _root.rglob(f"{_TMP}*"):
-        try:
-            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
-                removed += 1
-        except FileNotFoundError:
-            pass  # another worker swept it first
-    return removed
-
-
-def _path(key: str) -> Path:
-    if _root is None:
-        raise RuntimeError("storage not configured")
-    if not key or ".." in key or key.startswith("/"):
-        raise ValueError("bad key")
-    return _root / key
+    return _current().sweep(older_than)
 
 
 def put(key: str, data: bytes) -> None:
-    """Write a file once; content-addressed keys make a second write of the same key a no-op."""
-    path = _path(key)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a reader never sees half a file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
-
-
-def path(key: str) -> Path:
-    """The local file of a key (for sending it)."""
-    return _path(key)
+    """Store a file once, and return only when the store holds it; StorageError when it cannot."""
+    _current().put(key, data)
 
 
 def exists(key: str) -> bool:
-    """Whether a key has been written."""
-    return _path(key).exists()
+    """Whether a key has been stored."""
+    return _current().exists(key)
+
+
+def read(key: str) -> bytes:
+    """A stored file's bytes."""
+    return _current().read(key)
+
+
+def local(key: str) -> Path | None:
+    """The file of a key on this machine's disk, when files are kept on disk (else None)."""
+    return _current().local(key)
+
+
+def in_bucket() -> bool:
+    """Whether files go to object storage."""
+    return isinstance(_current(), Bucket)

@@ -14,6 +14,7 @@ from anbiao import db, demo, library, storage, throttle
 from app import create_app
 
 from .loop_helpers import assign, rectify, reported
+from .object_store import bucket, seaweedfs  # noqa: F401  (fixtures: a real S3 server)
 
 PASSWORD = demo.PASSWORD
 ROLES = ["admin", "supervisor", "grid1", "grid2", "manager1", "head1", "leader1", "manager2"]

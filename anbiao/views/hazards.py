@@ -1,5 +1,6 @@
 """Hazard pages: report (随手拍), the loop's steps, the 隐患清单 and 整改清单, and their photos."""
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -250,6 +251,9 @@ def send_photo(photo_hash, size):
     key = photos.key(photo_hash, size)
     if not storage.exists(key):
         abort(404)
-    response = send_file(storage.path(key), mimetype="image/jpeg", max_age=31536000, conditional=True)
+    # From the disk as a file; from a bucket streamed through the app, after the caller's check of who may see it.
+    local = storage.local(key)
+    response = send_file(local if local is not None else io.BytesIO(storage.read(key)), mimetype="image/jpeg",
+                         max_age=31536000, conditional=True, etag=f"{photo_hash}-{size}")
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
