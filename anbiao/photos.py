@@ -182,9 +182,8 @@ def key(photo_hash: str, size: str) -> str:
 def save(db, prepared: Prepared, by) -> int:
     """Store the files (content-addressed, so a resend is harmless) and the row; returns the photo id."""
     found = one(db, "SELECT id FROM photos WHERE hash = ?", (prepared.hash,))
-    storage.put(key(prepared.hash, "original"), prepared.original)  # evidence; never served
-    storage.put(key(prepared.hash, "display"), prepared.display)
-    storage.put(key(prepared.hash, "thumb"), prepared.thumb)
+    storage.put_many({key(prepared.hash, "original"): prepared.original,  # evidence; never served
+                      key(prepared.hash, "display"): prepared.display, key(prepared.hash, "thumb"): prepared.thumb})
     if found:
         return found["id"]
     cur = db.execute(

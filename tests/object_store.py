@@ -44,45 +44,53 @@ def client(settings: dict):
                         aws_secret_access_key=settings["secret_key"], region_name=settings["region"])
 
 
-@pytest.fixture(scope="session")
-def seaweedfs(tmp_path_factory):
-    """The running server's address and keys; stopped (and its folder removed) when the worker ends."""
+def start(folder: Path) -> tuple[subprocess.Popen, dict]:
+    """Start SeaweedFS with its data under `folder`; returns the process and the S3 settings once it makes buckets."""
     weed = shutil.which("weed") or str(Path(__file__).resolve().parent.parent / ".venv/bin/weed")
-    folder = tmp_path_factory.mktemp("seaweedfs")
     config = folder / "s3.json"
     identity = {"name": "anbiao", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
     config.write_text(json.dumps({"identities": [identity]}))
     ports = _ports()
-    (folder / "data").mkdir()
-    log = (folder / "weed.log").open("wb")
-    server = subprocess.Popen(
-        [weed, "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
-         "-s3", f"-s3.port={ports['s3']}", f"-s3.config={config}", "-volume.max=1000",
-         # Small volumes, as many as the buckets need (a bucket per test); no Iceberg or Lance listeners on their
-         # fixed ports, which a second worker would find taken.
-         "-master.volumeSizeLimitMB=16", "-s3.port.iceberg=0", "-s3.port.lance=0"],
-        stdout=log, stderr=subprocess.STDOUT)
+    (folder / "data").mkdir(exist_ok=True)
+    with (folder / "weed.log").open("wb") as log:
+        server = subprocess.Popen(
+            [weed, "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
+             "-s3", f"-s3.port={ports['s3']}", f"-s3.config={config}", "-volume.max=1000",
+             # Small volumes, as many as the buckets need (a bucket per test); no Iceberg or Lance listeners on
+             # their fixed ports, which a second worker would find taken.
+             "-master.volumeSizeLimitMB=16", "-s3.port.iceberg=0", "-s3.port.lance=0"],
+            stdout=log, stderr=subprocess.STDOUT)
     settings = {"endpoint": f"http://127.0.0.1:{ports['s3']}", "access_key": ACCESS_KEY, "secret_key": SECRET_KEY,
                 "region": REGION}
     s3, deadline = client(settings), time.monotonic() + 60
     while True:  # ready once it makes a bucket (the master, volume, filer and S3 gateway all up)
         try:
             s3.create_bucket(Bucket="ready")
-            break
+            return server, settings
         except Exception:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
                 raise RuntimeError(f"SeaweedFS did not start: {(folder / 'weed.log').read_text()[-2000:]}") from None
             time.sleep(0.3)
-    yield {**settings, "process": server, "folder": folder}
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.kill()
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """The running server's address and keys; stopped when the worker ends."""
+    folder = tmp_path_factory.mktemp("seaweedfs")
+    server, settings = start(folder)
+    yield {**settings, "process": server, "folder": folder}
+    stop(server)
 
 
 @pytest.fixture
