@@ -42,6 +42,7 @@ class Prepared:
     taken_at: str | None
     latitude: float | None
     longitude: float | None
+    stored: bool = False  # its files are in the store already (sent as soon as the request was read)
 
 
 def _rational(value) -> float:
@@ -179,11 +180,19 @@ def key(photo_hash: str, size: str) -> str:
     return f"{photo_hash[:2]}/{photo_hash}.{size}"
 
 
+def store(prepared: list[Prepared]) -> None:
+    """Put the photos' files in the store (side by side when it is a bucket); StorageError if it cannot take them.
+    Content-addressed, so a resend is harmless, and a file whose record is never written is only unused."""
+    storage.put_many({key(p.hash, size): getattr(p, size) for p in prepared if not p.stored
+                      for size in ("original", "display", "thumb")})  # the original is evidence; never served
+    for p in prepared:
+        p.stored = True
+
+
 def save(db, prepared: Prepared, by) -> int:
-    """Store the files (content-addressed, so a resend is harmless) and the row; returns the photo id."""
+    """The photo's row (its files stored first, if the request did not store them already); returns its id."""
     found = one(db, "SELECT id FROM photos WHERE hash = ?", (prepared.hash,))
-    storage.put_many({key(prepared.hash, "original"): prepared.original,  # evidence; never served
-                      key(prepared.hash, "display"): prepared.display, key(prepared.hash, "thumb"): prepared.thumb})
+    store([prepared])
     if found:
         return found["id"]
     cur = db.execute(
@@ -206,6 +215,8 @@ def from_request(files, name: str) -> list[Prepared]:
             out.append(prepare(upload.read(), app1))
         except PhotoError as exc:
             raise PhotoError(f"第 {index + 1} 张照片：{exc}") from exc
+    # Stored now, before the record's transaction: no other write waits on the upload to a bucket.
+    store(out)
     return out
 
 

@@ -1,6 +1,6 @@
 """Where photo files live: a folder beside the database by default, or a bucket of S3-compatible object storage
 (SeaweedFS, MinIO, a cloud's) when ANBIAO_S3_* is set. Keys are content-addressed, so a key once written never
-changes: a second write of it is a no-op, and a copy can be checked against what was meant to be stored."""
+changes: writing it again (a resend) stores the same bytes, and a copy can be checked against what was meant."""
 
 import hashlib
 import os
@@ -179,18 +179,28 @@ def put(key: str, data: bytes) -> None:
     _current().put(key, data)
 
 
+_uploads = None  # the threads that talk to a bucket, made on first use
+
+
+def _pool():
+    global _uploads
+    if _uploads is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _uploads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload")
+    return _uploads
+
+
 def put_many(files: dict[str, bytes]) -> None:
-    """Store several files, all or StorageError; to a bucket side by side, so a photo's copies cost one round trip."""
+    """Store several files, all or StorageError; to a bucket side by side, so a photo's copies cost about one round
+    trip."""
     store = _current()
     if isinstance(store, Disk) or len(files) < 2:
         for name, data in files.items():
             store.put(name, data)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(files)) as pool:
-        for done in [pool.submit(store.put, name, data) for name, data in files.items()]:
-            done.result()
+    for upload in [_pool().submit(store.put, name, data) for name, data in files.items()]:
+        upload.result()
 
 
 def exists(key: str) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
 from anbiao import db, demo, library, storage  # noqa: E402
 from app import create_app  # noqa: E402
@@ -28,8 +28,13 @@ BLOCKS = 4
 
 
 def phone_photo(seed: int) -> bytes:
-    """A 1600 × 1200 JPEG with detail, different for every seed (each report stores new files)."""
-    image = Image.effect_noise((1600, 1200), 30 + seed % 20).convert("RGB")
+    """A 1600 × 1200 JPEG as the phone's shrink sends it: a scene with edges and grain (as bench/photo_ingest.py draws
+    one), different for every seed so each report stores new files."""
+    image = Image.effect_noise((1600, 1200), 40).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for i in range(0, 1600, 64):
+        draw.line((i, 0, 1600 - i, 1200), fill=(200, 80 + (i + seed) % 150, 40), width=4)
+    image = image.filter(ImageFilter.SMOOTH)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
