@@ -26,9 +26,20 @@ run: setup
 
 # Production start: migrate and load the library, never demo data; then gunicorn as gunicorn.conf.py says, each
 # worker with a thread that refreshes the enterprise overview as period boundaries pass.
+# With ANBIAO_S3_BUCKET set, gunicorn runs under Litestream, which copies every change of the database to the bucket
+# for as long as the server runs; a machine with no database first takes the newest copy from the bucket, rather
+# than start empty and replicate that over it. Litestream refuses to start while AWS_CA_BUNDLE is set.
+GUNICORN := $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) app:app
 serve: $(BIN)/.installed
+ifeq ($(ANBIAO_S3_BUCKET),)
 	$(BIN)/flask --app app setup
-	ANBIAO_REFRESHER=1 $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) app:app
+	ANBIAO_REFRESHER=1 $(GUNICORN)
+else
+	$(BIN)/flask --app app restore --if-missing
+	$(BIN)/flask --app app setup
+	$(BIN)/flask --app app replication-config
+	env -u AWS_CA_BUNDLE ANBIAO_REFRESHER=1 $(BIN)/litestream replicate -config instance/litestream.yml -exec "$(GUNICORN)"
+endif
 
 # Debian's Chromium drives the browser tests; the CJK font renders the Chinese UI and the photo captions;
 # LibreOffice Calc and poppler turn the exported lists into PDF and read them back, as a printer would; ffmpeg turns
@@ -52,6 +63,7 @@ bench: system-deps $(BIN)/.test-installed
 	@command -v wrk >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python bench/photo_ingest.py
+	$(BIN)/python bench/photo_store.py    # a real SeaweedFS on loopback
 	$(BIN)/python bench/submit_card.py
 	$(BIN)/python bench/load_leaders.py
 	$(BIN)/python bench/page_weight.py

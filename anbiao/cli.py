@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from . import accounts, county, db, demo, library, storage
+from . import accounts, county, db, demo, library, replication, storage
 
 
 def _conn():
@@ -101,7 +102,76 @@ def county_command(enterprises, days, out, seed, force):
     click.echo(f"数据库：{out / 'anbiao.db'}（账号密码 {county.PASSWORD}）")
 
 
+@click.command("replication-config")
+@with_appcontext
+def replication_config():
+    """写出 Litestream 的配置 instance/litestream.yml：把数据库持续复制到对象存储（密钥不写进文件）。"""
+    path = Path(current_app.instance_path) / "litestream.yml"
+    s3 = current_app.config.get("S3")
+    try:
+        replication.write_config(path, current_app.config["DATABASE"], s3)
+    except replication.ReplicationError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"已写出 {path}：数据库复制到桶 {s3['bucket']} 的 {replication.replica_path()}/ 目录")
+
+
+@click.command("restore")
+@click.option("--to", "target", type=click.Path(path_type=Path), help="恢复到这个空目录（不存在则新建）")
+@click.option("--if-missing", is_flag=True, help="本机还没有数据库时（新机器）恢复到数据库的位置；已有则不动")
+@with_appcontext
+def restore_command(target, if_missing):
+    """从对象存储恢复数据库的最新副本，并检查完整性、清点主要的表。"""
+    if bool(target) == if_missing:
+        raise click.UsageError("请用 --to 目录 指定恢复到哪个空目录（或只用 --if-missing）")
+    database = current_app.config["DATABASE"]
+    try:
+        if target:
+            found = replication.restore(target, database, current_app.config.get("S3"))
+        else:
+            found = replication.restore_missing(database, current_app.config.get("S3"))
+    except replication.ReplicationError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if found is None:
+        return
+    click.echo(f"已恢复到 {found['path']}，完整性检查：{found['integrity']}")
+    click.echo("，".join(f"{replication.TABLES[t]} {n:,}" for t, n in found["counts"].items()))
+    click.echo(f"最后一次改动（服务器时间，UTC）：{found['latest'] or '无'}")
+    if target:
+        old = "、".join(path.name for path in replication.leftovers(Path(database).resolve()))
+        click.echo(f"启用它：停止服务，把原来的 {Path(database).resolve()} 连同 {old} 移走，"
+                   "把它放到那里（或让 ANBIAO_DB 指向它），再启动")
+
+
+@click.command("photos-to-bucket")
+@with_appcontext
+def photos_to_bucket():
+    """把服务器磁盘上的照片复制到对象存储（ANBIAO_S3_*），逐个核对；重复运行不会重复复制。"""
+    from . import photo_move
+
+    s3 = current_app.config.get("S3")
+    if not s3:
+        click.echo(f"没有配置对象存储，照片无处可放：{storage.SETTINGS}", err=True)
+        sys.exit(1)
+    folder = Path(current_app.config.get("PHOTO_DIR") or Path(current_app.config["DATABASE"]).parent / "photos")
+    try:
+        with click.progressbar(length=photo_move.count(folder), label="复制照片到对象存储") as bar:
+            found = photo_move.move(folder, s3, lambda key: bar.update(1))
+    except storage.StorageError as exc:
+        click.echo(f"中断：{exc}。已复制的不受影响，重新运行会从未复制的继续。", err=True)
+        sys.exit(1)
+    click.echo(f"新复制 {len(found['copied'])} 个，已在对象存储中 {len(found['present'])} 个，"
+               f"损坏未复制 {len(found['damaged'])} 个。")
+    for key in found["damaged"]:
+        click.echo(f"损坏（内容与文件名中的哈希不符）：{key}", err=True)
+    if found["damaged"]:
+        sys.exit(1)
+    click.echo(f"核对无误。磁盘上的 {folder} 可在确认服务器已使用对象存储后删除。")
+
+
 def register(app) -> None:
     """Attach the commands to `flask --app app`."""
-    for command in (setup, library_group, create_admin, county_command):
+    for command in (setup, library_group, create_admin, county_command, replication_config, restore_command,
+                    photos_to_bucket):
         app.cli.add_command(command)

@@ -11,6 +11,9 @@ from pathlib import Path
 _TMP = ".tmp-"
 # A half-written file younger than this may belong to another worker still writing it.
 STALE_SECONDS = 600
+# What to set for object storage, as every message that finds it missing says it.
+SETTINGS = ("请设置 ANBIAO_S3_BUCKET（以及 ANBIAO_S3_ENDPOINT、ANBIAO_S3_ACCESS_KEY、ANBIAO_S3_SECRET_KEY、"
+            "ANBIAO_S3_REGION）")
 UNREACHABLE = "照片存储暂时连不上，照片没有保存。已填写的内容仍在手机上，请稍后再提交"
 
 
