@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import accounts, county, db, demo, library, replication, storage
+from . import accounts, county, db, demo, health, library, replication, storage
 
 
 def _conn():
@@ -119,24 +119,31 @@ def replication_config():
 @click.command("restore")
 @click.option("--to", "target", type=click.Path(path_type=Path), help="恢复到这个空目录（不存在则新建）")
 @click.option("--if-missing", is_flag=True, help="本机还没有数据库时（新机器）恢复到数据库的位置；已有则不动")
+@click.option("--record", is_flag=True, help="把结果记下来，显示在“运行状况”页（每天的恢复检查用）")
 @with_appcontext
-def restore_command(target, if_missing):
+def restore_command(target, if_missing, record):
     """从对象存储恢复数据库的最新副本，并检查完整性、清点主要的表。"""
     if bool(target) == if_missing:
         raise click.UsageError("请用 --to 目录 指定恢复到哪个空目录（或只用 --if-missing）")
     database = current_app.config["DATABASE"]
+    kept = health.record_path(database) if record else None
     try:
         if target:
             found = replication.restore(target, database, current_app.config.get("S3"))
         else:
             found = replication.restore_missing(database, current_app.config.get("S3"))
     except replication.ReplicationError as exc:
+        if kept:
+            health.record_check(kept, False, str(exc))
         click.echo(str(exc), err=True)
         sys.exit(1)
     if found is None:
         return
+    counts = "，".join(f"{replication.TABLES[t]} {n:,}" for t, n in found["counts"].items())
+    if kept:
+        health.record_check(kept, True, f"{counts}；副本最后一次改动 {found['latest'] or '无'}（UTC）")
     click.echo(f"已恢复到 {found['path']}，完整性检查：{found['integrity']}")
-    click.echo("，".join(f"{replication.TABLES[t]} {n:,}" for t, n in found["counts"].items()))
+    click.echo(counts)
     click.echo(f"最后一次改动（服务器时间，UTC）：{found['latest'] or '无'}")
     if target:
         old = "、".join(path.name for path in replication.leftovers(Path(database).resolve()))

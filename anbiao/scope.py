@@ -487,6 +487,11 @@ def may_record_enforcement(user) -> bool:
     return user["role"] in ("admin", "supervisor")
 
 
+def may_see_health(user) -> bool:
+    """Who reads the server's 运行状况 (database, photo store, backups): the operator, an admin."""
+    return user["role"] == "admin"
+
+
 def may_report(user) -> bool:
     """Who fills and submits the monthly report forms (附件3, 附件4): supervisors and admins."""
     return user["role"] in ("admin", "supervisor")

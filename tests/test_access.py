@@ -30,6 +30,7 @@ auth.password                GET   -                    login 200   200   200   
 auth.password                POST  -                    login 422   422   422   422   422   422   422   422
 home.index                   GET   -                    login 200   200   200   200   200   200   200   200
 home.healthz                 GET   -                    200   200   200   200   200   200   200   200   200
+health.index                 GET   -                    login 200   403   403   403   403   403   403   403
 dashboard.index              GET   -                    login 200   200   403   403   403   403   403   403
 dashboard.print_page         GET   -                    login 200   200   403   403   403   403   403   403
 favicon                      GET   -                    200   200   200   200   200   200   200   200   200

@@ -108,7 +108,7 @@ def test_home_page_fits_a_phone_with_thumb_sized_targets(live_server, phone, use
 
 
 def test_every_page_a_manager_and_admin_use_fits_a_phone(live_server, phone, conn):
-    """The file, unit tree, checklists, derive, accounts and grid pages fit the phone too."""
+    """The file, unit tree, checklists, derive, accounts, grid and 运行状况 pages fit the phone too."""
     ent = conn.execute("SELECT id FROM enterprises WHERE name = '泉州市安泰燃气有限公司'").fetchone()[0]
     post = conn.execute("SELECT id FROM units WHERE name = '运行班'").fetchone()[0]
     card = conn.execute("SELECT id FROM checklists WHERE tier = 'post' AND kind = 'check' AND enterprise_id = ?",
@@ -116,7 +116,7 @@ def test_every_page_a_manager_and_admin_use_fits_a_phone(live_server, phone, con
     pages = {
         "manager1": ["/", f"/enterprises/{ent}", f"/enterprises/{ent}/units", f"/enterprises/{ent}/checklists",
                      f"/checklists/{card}", f"/enterprises/{ent}/units/{post}/derive", "/people", "/library"],
-        "admin": ["/enterprises", "/enterprises/new", "/enterprises/import", "/grids", "/library/1"],
+        "admin": ["/", "/enterprises", "/enterprises/new", "/enterprises/import", "/grids", "/library/1", "/system"],
     }
     for username, paths in pages.items():
         phone.context.clear_cookies()

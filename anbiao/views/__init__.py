@@ -13,6 +13,7 @@ from . import (
     gradings,
     grid_day,
     hazards,
+    health,
     home,
     inspections,
     library,
@@ -37,7 +38,7 @@ from . import (
 
 def register(app) -> None:
     """Attach every blueprint."""
-    for module in (auth, home, enterprises, units, checklists, inspections, hazards, library, people, audit,
+    for module in (auth, home, health, enterprises, units, checklists, inspections, hazards, library, people, audit,
                    offline, prepare, signs, public_reports, scanner, sign_print,
                    sign_forms, risk_points, risk_maps, enterprise_colour, five_s, grid_day, draws, papers, enforcement,
                    self_assessment, gradings, reverify, supervision, dashboard, monthly_reports):
