@@ -6,6 +6,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
@@ -37,12 +38,20 @@ class Prepared:
     width: int
     height: int
     original: bytes
-    display: bytes
-    thumb: bytes
+    upright: Image.Image  # decoded, turned and flattened, at most DISPLAY on its longest side
     taken_at: str | None
     latitude: float | None
     longitude: float | None
     stored: bool = False  # its files are in the store already (sent as soon as the request was read)
+
+    # The served copies are encoded when first asked for, so `store` can encode them while the original travels.
+    @cached_property
+    def display(self) -> bytes:
+        return _jpeg(self.upright)
+
+    @cached_property
+    def thumb(self) -> bytes:
+        return _jpeg(self.upright.reduce(-(-max(self.upright.size) // THUMB)))
 
 
 def _rational(value) -> float:
@@ -126,7 +135,7 @@ def _rgb(image: Image.Image) -> Image.Image:
 
 
 def prepare(data: bytes, app1: bytes | None = None) -> Prepared:
-    """Check a photo by its content and make its served copies; raises PhotoError in Chinese."""
+    """Check a photo by its content and decode it for its served copies; raises PhotoError in Chinese."""
     if not data:
         raise PhotoError("照片是空文件，请重新拍摄")
     if len(data) > MAX_BYTES:
@@ -169,8 +178,7 @@ def prepare(data: bytes, app1: bytes | None = None) -> Prepared:
         if sent is not None:
             taken, lat, lon = _evidence(sent)
     return Prepared(
-        hash=hashlib.sha256(data).hexdigest(), format=kind, width=width, height=height, original=data,
-        display=_jpeg(flat), thumb=_jpeg(flat.reduce(-(-max(flat.size) // THUMB))),
+        hash=hashlib.sha256(data).hexdigest(), format=kind, width=width, height=height, original=data, upright=flat,
         taken_at=taken, latitude=lat, longitude=lon,
     )
 
@@ -183,10 +191,29 @@ def key(photo_hash: str, size: str) -> str:
 def store(prepared: list[Prepared]) -> None:
     """Put the photos' files in the store (side by side when it is a bucket); StorageError if it cannot take them.
     Content-addressed, so a resend is harmless, and a file whose record is never written is only unused."""
-    storage.put_many({key(p.hash, size): getattr(p, size) for p in prepared if not p.stored
-                      for size in ("original", "display", "thumb")})  # the original is evidence; never served
+    waiting = [p for p in prepared if not p.stored]
+    # The original is the evidence (never served) and is stored before anything counts; the served copies are made
+    # from it (encoded here while the original travels), so they may follow, and are made again if one is ever
+    # missing (`remade`).
+    landed = storage.put_soon({key(p.hash, "original"): p.original for p in waiting})
+    served = {key(p.hash, size): getattr(p, size) for p in waiting for size in ("display", "thumb")}
+    landed()
+    storage.put_later(served)
     for p in prepared:
         p.stored = True
+
+
+def remade(photo_hash: str, size: str) -> bool:
+    """Make a served copy (display or thumb) again from the stored original, when it went missing on its way to the
+    store; whether there is one now."""
+    if size not in ("display", "thumb") or not storage.exists(key(photo_hash, "original")):
+        return False
+    try:
+        again = prepare(storage.read(key(photo_hash, "original")))
+    except PhotoError:
+        return False
+    storage.put_soon({key(photo_hash, "display"): again.display, key(photo_hash, "thumb"): again.thumb})()
+    return True
 
 
 def save(db, prepared: Prepared, by) -> int:

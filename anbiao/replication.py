@@ -53,8 +53,9 @@ def config(database, s3: dict | None) -> str:
     _require(s3)
     replica = {"type": "s3", "bucket": s3["bucket"], "path": replica_path()}
     if s3.get("endpoint"):
-        # Path-style addressing, as the photo store uses: SeaweedFS and MinIO answer no bucket subdomains.
-        replica |= {"endpoint": s3["endpoint"], "force-path-style": True}
+        # Addressed as the photo store addresses it: in the path (SeaweedFS, MinIO answer no bucket subdomains) unless
+        # ANBIAO_S3_ADDRESSING=virtual.
+        replica |= {"endpoint": s3["endpoint"], "force-path-style": s3.get("addressing", "path") == "path"}
     if s3.get("region"):
         replica["region"] = s3["region"]
     for option, name, variable in KEYS:

@@ -86,7 +86,7 @@ class Bucket:
             aws_access_key_id=settings.get("access_key"), aws_secret_access_key=settings.get("secret_key"),
             config=Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": self.ATTEMPTS,
                                                                          "mode": "standard"},
-                          s3={"addressing_style": "path"},
+                          s3={"addressing_style": settings.get("addressing") or "path"},
                           # Our Content-MD5 already guards each upload: no second checksum pass over the bytes.
                           request_checksum_calculation="when_required",
                           response_checksum_validation="when_required"))
@@ -163,7 +163,9 @@ def s3_settings(environ=os.environ) -> dict | None:
         return None
     return {"bucket": environ["ANBIAO_S3_BUCKET"], "endpoint": environ.get("ANBIAO_S3_ENDPOINT"),
             "region": environ.get("ANBIAO_S3_REGION"), "access_key": environ.get("ANBIAO_S3_ACCESS_KEY"),
-            "secret_key": environ.get("ANBIAO_S3_SECRET_KEY")}
+            "secret_key": environ.get("ANBIAO_S3_SECRET_KEY"),
+            # Buckets in the address's path (SeaweedFS, MinIO) unless the store wants them as a subdomain ("virtual").
+            "addressing": "virtual" if environ.get("ANBIAO_S3_ADDRESSING") == "virtual" else "path"}
 
 
 def _current() -> Disk | Bucket:
@@ -194,16 +196,41 @@ def _pool():
     return _uploads
 
 
-def put_many(files: dict[str, bytes]) -> None:
-    """Store several files, all or StorageError; to a bucket side by side, so a photo's copies cost about one round
-    trip."""
+def _send(files: dict[str, bytes]) -> list:
+    """Files onto the disk at once, or on their way to a bucket side by side (their uploads returned)."""
     store = _current()
-    if isinstance(store, Disk) or len(files) < 2:
+    if isinstance(store, Disk):
         for name, data in files.items():
             store.put(name, data)
-        return
-    for upload in [_pool().submit(store.put, name, data) for name, data in files.items()]:
-        upload.result()
+        return []
+    return [_pool().submit(store.put, name, data) for name, data in files.items()]
+
+
+def put_soon(files: dict[str, bytes]):
+    """Start storing several files; returns the wait, which returns when the store holds them all and raises
+    StorageError when it cannot take one."""
+    uploads = _send(files)
+
+    def landed() -> None:
+        for upload in uploads:
+            upload.result()
+
+    return landed
+
+
+_later: list = []  # served copies on their way to a bucket (drain waits for them)
+
+
+def put_later(files: dict[str, bytes]) -> None:
+    """Store files that can be made again (a photo's served copies) without waiting for a bucket to answer."""
+    _later[:] = [upload for upload in _later if not upload.done()]
+    _later.extend(_send(files))
+
+
+def drain() -> None:
+    """Wait for the copies on their way (their failures are left to be made again when asked for)."""
+    for upload in list(_later):
+        upload.exception()
 
 
 def exists(key: str) -> bool:

@@ -27,6 +27,7 @@ def app(db_path, store):
 
 def held(store, db_path, photo_hash) -> dict:
     """The stored bytes of each copy of a photo, read from the store itself (not through the app)."""
+    storage.drain()  # the served copies follow the original into a bucket
     found = {}
     for size in ("original", "display", "thumb"):
         name = photos.key(photo_hash, size)
@@ -65,8 +66,23 @@ def test_a_photo_sent_twice_is_stored_once(signed_in, conn, store, db_path):
     assert first.status_code == again.status_code == 302
     assert conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == before + 1
     if store:
+        storage.drain()
         listed = client(store).list_objects_v2(Bucket=store["bucket"]).get("Contents", [])
         assert len(listed) == 3  # original, display, thumb of the one photo
+
+
+def test_a_served_copy_missing_from_the_store_is_made_again_from_the_original(signed_in, conn, store, db_path):
+    answer = report(signed_in("leader1"), conn)
+    photo_hash = reported_hash(conn, answer.headers["Location"])
+    kept = held(store, db_path, photo_hash)
+    name = photos.key(photo_hash, "display")
+    if store:
+        client(store).delete_object(Bucket=store["bucket"], Key=name)
+    else:
+        (db_path.parent / "photos" / name).unlink()
+    served = signed_in("leader1").get(f"/photos/{photo_hash}/display.jpg")
+    assert served.status_code == 200 and served.data == kept["display"]
+    assert held(store, db_path, photo_hash)["display"] == kept["display"]  # and it is stored again
 
 
 def _app(db_path, s3):

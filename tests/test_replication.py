@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from anbiao import db, replication, throttle
+from anbiao import db, replication, storage, throttle
 from app import create_app
 
 from .conftest import PASSWORD
@@ -79,6 +79,16 @@ def test_the_configuration_replicates_the_database_to_the_bucket_with_keys_left_
         assert line in text
     assert "AKEXAMPLE" not in text and "very-secret" not in text
     assert "socket" not in text  # `litestream sync` through it, while the server writes, corrupts the copy
+
+
+def test_a_store_that_wants_buckets_as_subdomains_is_addressed_so_by_photos_and_the_copy_alike(tmp_path):
+    settings = storage.s3_settings({"ANBIAO_S3_BUCKET": "anbiao-county", "ANBIAO_S3_ENDPOINT": "https://oss.example",
+                                    "ANBIAO_S3_ADDRESSING": "virtual"})
+    assert "force-path-style: false" in replication.config(tmp_path / "anbiao.db", settings)
+    assert storage.Bucket(settings).client.meta.config.s3["addressing_style"] == "virtual"
+    default = storage.s3_settings({"ANBIAO_S3_BUCKET": "anbiao-county", "ANBIAO_S3_ENDPOINT": "http://10.0.0.2:8333"})
+    assert "force-path-style: true" in replication.config(tmp_path / "anbiao.db", default)
+    assert storage.Bucket(default).client.meta.config.s3["addressing_style"] == "path"
 
 
 def test_litestream_reads_the_written_configuration(tmp_path):

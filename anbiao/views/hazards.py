@@ -249,7 +249,7 @@ def photo(photo_hash, size):
 def send_photo(photo_hash, size):
     """A stored photo's served copy, once the caller has checked who may see it."""
     key = photos.key(photo_hash, size)
-    if not storage.exists(key):
+    if not storage.exists(key) and not photos.remade(photo_hash, size):
         abort(404)
     # From the disk as a file; from a bucket streamed through the app, after the caller's check of who may see it.
     local = storage.local(key)
