@@ -21,6 +21,7 @@ ACCEPTED = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "WEBP": "webp", "HEIF":
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a 48 MP phone photo passes; a 20000×20000 bomb does not
 DISPLAY = 1600
+PHONE = 960  # a risk map's plan as a phone's screen needs it; made when first asked for
 THUMB = 320
 QUALITY = 82
 
@@ -48,6 +49,10 @@ class Prepared:
     @cached_property
     def display(self) -> bytes:
         return _jpeg(self.upright)
+
+    @cached_property
+    def phone(self) -> bytes:
+        return _jpeg(_shrunk(self.upright, PHONE))
 
     @cached_property
     def thumb(self) -> bytes:
@@ -204,15 +209,15 @@ def store(prepared: list[Prepared]) -> None:
 
 
 def remade(photo_hash: str, size: str) -> bool:
-    """Make a served copy (display or thumb) again from the stored original, when it went missing on its way to the
-    store; whether there is one now."""
-    if size not in ("display", "thumb") or not storage.exists(key(photo_hash, "original")):
+    """Make a served copy from the stored original: one that went missing on its way to the store, or a phone copy
+    asked for the first time; whether there is one now."""
+    if size not in ("display", "phone", "thumb") or not storage.exists(key(photo_hash, "original")):
         return False
     try:
         again = prepare(storage.read(key(photo_hash, "original")))
     except PhotoError:
         return False
-    storage.put_soon({key(photo_hash, "display"): again.display, key(photo_hash, "thumb"): again.thumb})()
+    storage.put_soon({key(photo_hash, size): getattr(again, size)})()
     return True
 
 

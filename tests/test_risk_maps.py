@@ -2,10 +2,12 @@
 zoned in fractions of the plan, every number checked by the server, the map's scope, and the map a scanned notice
 board shows to anyone, reached only by the sign's token."""
 
+import io
 import json
 import re
 
 import pytest
+from PIL import Image
 
 from anbiao import demo, photos, risk_maps, risk_points, signs
 from anbiao.refusal import Refused
@@ -203,6 +205,20 @@ def test_the_manager_creates_a_workshop_map_on_an_uploaded_plan(signed_in, conn)
     image = manager.get(f"/risk-maps/{map_id}/plan.jpg")
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
 
+
+
+def test_the_map_page_draws_a_phone_sized_plan_and_print_keeps_the_large_one(signed_in, conn):
+    manager, found = signed_in("manager1"), site_map(conn)
+    page, printed = (manager.get(f"/risk-maps/{found['id']}{end}").get_data(as_text=True) for end in ("", "/print"))
+    on_page = re.search(r'<image href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    on_paper = re.search(r'<image href="([^"]+)"', printed).group(1).replace("&amp;", "&")
+    phone, large = manager.get(on_page), manager.get(on_paper)
+    assert phone.status_code == large.status_code == 200 and phone.mimetype == large.mimetype == "image/jpeg"
+    phone_size, large_size = (Image.open(io.BytesIO(answer.data)).size for answer in (phone, large))
+    assert max(phone_size) == photos.PHONE < max(large_size) == photos.DISPLAY
+    assert len(phone.data) < len(large.data) / 1.5  # what a phone on weak signal saves
+    again = manager.get(on_page)  # made once from the original, then kept in the store
+    assert again.data == phone.data
 
 @pytest.mark.parametrize("data, said", [
     (b"GIF89a not really a picture", "平面图有问题：这不是可识别的照片文件"),

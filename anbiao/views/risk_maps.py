@@ -89,7 +89,8 @@ def _page(conn, found, refused=None, posted="marks", status=200):
     chosen = request.form.get("point_id") if request.method == "POST" else request.args.get("point")
     return render_template(
         "risk_maps/show.html", ent=ent, d=drawing, legend=risk_maps.legend(conn), posted=posted,
-        plan_url=url_for("risk_maps.plan", map_id=found["id"], v=drawing["hash"][:12]),
+        # The phone copy: a plan is the page's heaviest part; print and the map opened alone keep the display copy.
+        plan_url=url_for("risk_maps.plan", map_id=found["id"], v=drawing["hash"][:12], size="phone"),
         where=units.label(conn, found["unit_id"]), chosen=chosen or "",
         may_manage=scope.may_manage_risk_points(conn, current_user, ent, found["unit_id"]),
         action=request.form.get("do") if request.method == "POST" else "", **_refusal(refused),
@@ -183,10 +184,11 @@ def retire(map_id):
 @bp.get("/risk-maps/<int:map_id>/plan.jpg")
 @login_required
 def plan(map_id):
-    """The plan image, for those who see the map."""
+    """The plan image (the display copy, or `?size=phone`), for those who see the map."""
     conn = db.get()
     found = scope.risk_map(conn, current_user, map_id)
-    return send_photo(risk_maps.drawing(conn, found)["hash"], "display")
+    return send_photo(risk_maps.drawing(conn, found)["hash"], "phone" if request.args.get("size") == "phone"
+                      else "display")
 
 
 @bp.get("/risk-maps/<int:map_id>/print")
