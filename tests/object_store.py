@@ -60,7 +60,9 @@ def start(folder: Path) -> tuple[subprocess.Popen, dict]:
              "-s3", f"-s3.port={ports['s3']}", f"-s3.config={config}", "-volume.max=1000",
              # Small volumes, as many as the buckets need (a bucket per test); no Iceberg or Lance listeners on
              # their fixed ports, which a second worker would find taken.
-             "-master.volumeSizeLimitMB=16", "-s3.port.iceberg=0", "-s3.port.lance=0"],
+             "-master.volumeSizeLimitMB=16", "-s3.port.iceberg=0", "-s3.port.lance=0",
+             # Buckets as subdomains of localhost too, for a store addressed that way (ANBIAO_S3_ADDRESSING).
+             "-s3.domainName=localhost"],
             stdout=log, stderr=subprocess.STDOUT)
     settings = {"endpoint": f"http://127.0.0.1:{ports['s3']}", "access_key": ACCESS_KEY, "secret_key": SECRET_KEY,
                 "region": REGION}

@@ -116,3 +116,24 @@ def test_an_unreachable_store_is_a_chinese_refusal_that_writes_nothing_and_keeps
     conn.conn.close()
     db.close()
     assert held(bucket, db_path, photo_hash)["display"]  # what was saved before is still there
+
+
+def test_a_store_that_wants_the_bucket_as_a_subdomain_takes_and_serves_photos(db_path, bucket, monkeypatch):
+    # bucket.localhost does not resolve here: the requests go through the S3 server as their proxy, which routes
+    # them by the Host header they carry (SeaweedFS started with -s3.domainName=localhost).
+    monkeypatch.setenv("HTTP_PROXY", bucket["endpoint"])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    port = bucket["endpoint"].rsplit(":", 1)[1]
+    subdomain = {**bucket, "endpoint": f"http://localhost:{port}", "addressing": "virtual"}
+    leader = _leader(_app(db_path, subdomain))
+    sent_to = []
+    storage._current().client.meta.events.register("before-send.s3", lambda request, **_: sent_to.append(request.url))
+    conn = db.connect(db_path)
+    photo_hash = reported_hash(conn, report(leader, conn).headers["Location"])
+    served = leader.get(f"/photos/{photo_hash}/display.jpg")
+    conn.conn.close()
+    monkeypatch.delenv("HTTP_PROXY")
+    kept = held(bucket, db_path, photo_hash)  # read back by the bucket's name in the path
+    assert served.status_code == 200 and served.data == kept["display"] and kept["original"]
+    assert sent_to and all(url.startswith(f"http://{bucket['bucket']}.localhost:{port}/") for url in sent_to)

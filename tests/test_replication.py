@@ -211,6 +211,22 @@ def test_the_newest_copy_is_restored_checked_and_counted(bucket, db_path, flask_
         assert conn.execute("SELECT COUNT(*) FROM enterprises WHERE name LIKE '%（新机器）'").fetchone()[0] == 1
 
 
+
+def test_a_store_that_wants_the_bucket_as_a_subdomain_keeps_the_databases_copy(bucket, db_path, monkeypatch, tmp_path):
+    # As for the photos (test_photo_store): bucket.localhost is reached through the S3 server as the proxy, which
+    # routes by the Host header. Nothing listens on the endpoint's own port, and Litestream never sends plain
+    # localhost through a proxy: a request with the bucket in its path would find no server.
+    subdomain = {**bucket, "endpoint": "http://localhost:9", "addressing": "virtual"}
+    monkeypatch.setenv("HTTP_PROXY", bucket["endpoint"])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    replicate_once(db_path, subdomain, tmp_path / "litestream")
+    monkeypatch.delenv("HTTP_PROXY")
+    with sqlite3.connect(db_path) as conn:
+        expected = conn.execute("SELECT COUNT(*) FROM enterprises").fetchone()[0]
+    restored = replication.restore(tmp_path / "restored", db_path, bucket)  # read back by the name in the path
+    assert restored["integrity"] == "ok" and restored["counts"]["enterprises"] == expected
+
 # The durability test.
 
 class Leader:
