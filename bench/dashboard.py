@@ -9,14 +9,13 @@ Usage: python bench/dashboard.py [enterprises] [days]   (defaults 100000 and 3; 
 
 import os
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import county, scans, sign_in, timed  # noqa: E402
+from bench.pages import scans, served_county, sign_in, timed  # noqa: E402
 
 TARGET_MS = 100
 # The dashboard reads the same per-area rows as the supervisor's home but writes four times the page (every figure, its
@@ -28,19 +27,7 @@ def main():
     enterprises = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     days = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     runs = int(os.environ.get("BENCH_RUNS", "10"))
-    path = county(enterprises, days)
-    os.environ["ANBIAO_SECURE_COOKIES"] = "0"
-    from anbiao import db, library, overview
-    from app import create_app
-
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
-    conn = db.get()
-    db.migrate(conn)  # as `make serve` does: a county made by older code gets today's columns, all rows stale once,
-    library.load(conn)  # and today's library (report layouts, the dashboard's overdue bands)
-    start = time.perf_counter()
-    refreshed = overview.refresh(conn)  # the background refresher's work, done before timing
-    print(f"overview refresh (background): {refreshed:,} enterprises in {time.perf_counter() - start:.1f} s",
-          flush=True)
+    app, conn = served_county(enterprises, days)
     town = conn.execute("SELECT county || '/' || township FROM grids ORDER BY id LIMIT 1").fetchone()[0]
     pages = [
         ("supervisor home (baseline)", "supervisor", "/"),

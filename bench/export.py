@@ -25,7 +25,8 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 from openpyxl.utils.indexed_list import IndexedList  # noqa: E402
 
-from anbiao import db, demo, exports, hazard_lists, hazards, library, storage  # noqa: E402
+from anbiao import db, exports, hazard_lists, hazards  # noqa: E402
+from bench import demo_database  # noqa: E402
 
 TARGET = 0.25
 DESCRIPTION = "充装台静电接地线断裂，接地电阻检测值超过规定的十欧姆，充装过程中存在静电积聚引发火灾爆炸的风险（第{}处）"
@@ -33,11 +34,7 @@ DESCRIPTION = "充装台静电接地线断裂，接地电阻检测值超过规�
 
 def prepare(folder: Path, rows: int) -> tuple:
     """A demo database whose first enterprise has `rows` hazards, each with its own description."""
-    storage.configure(folder / "photos")
-    conn = db.connect(folder / "anbiao.db")
-    db.migrate(conn)
-    library.load(conn)
-    demo.load(conn)
+    conn = demo_database(folder / "anbiao.db", folder / "photos")
     ent = dict(conn.execute("SELECT id, name FROM enterprises ORDER BY id LIMIT 1").fetchone())
     columns = [r[1] for r in conn.execute("PRAGMA table_info(hazards)") if r[1] not in ("id", "description")]
     have = conn.execute("SELECT COUNT(*) FROM hazards WHERE enterprise_id = ?", (ent["id"],)).fetchone()[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import county, scans, sign_in, timed  # noqa: E402
+from bench.pages import scans, served_county, sign_in, timed  # noqa: E402
 
 TARGET_MS = 1000
 RATIO = 40.0
@@ -28,16 +28,7 @@ def main():
     enterprises = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     days = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     runs = int(os.environ.get("BENCH_RUNS", "10"))
-    path = county(enterprises, days)
-    os.environ["ANBIAO_SECURE_COOKIES"] = "0"
-    from anbiao import db, library, overview
-    from app import create_app
-
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
-    conn = db.get()
-    db.migrate(conn)  # as `make serve` does (flask setup): today's columns and today's library
-    library.load(conn)
-    overview.refresh(conn)  # the background refresher's work, done before timing
+    app, conn = served_county(enterprises, days)
     http = sign_in(app, "supervisor")
     pages = []
     for form, words in (("annex3", "附件3"), ("annex4", "附件4")):

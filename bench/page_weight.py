@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from anbiao import db, demo, library, storage  # noqa: E402
+from anbiao import demo  # noqa: E402
+from bench import demo_database  # noqa: E402
 
 TARGET_KB = 60
 CHROMIUM = "/usr/bin/chromium"
@@ -44,12 +45,7 @@ def demo_server(database: list | None = None):
         path = Path(tmp) / "bench.db"
         if database is not None:
             database.append(path)
-        storage.configure(Path(tmp) / "photos")
-        conn = db.connect(path)
-        db.migrate(conn)
-        library.load(conn)
-        demo.load(conn)
-        conn.conn.close()
+        demo_database(path, Path(tmp) / "photos").conn.close()
         port = free_port()
         env = {**os.environ, "ANBIAO_DB": str(path), "ANBIAO_SECRET_KEY": "bench", "ANBIAO_SECURE_COOKIES": "0",
                "ANBIAO_LOGIN_LIMIT": "1000 per minute"}

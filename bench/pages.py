@@ -31,6 +31,26 @@ def county(enterprises: int, days: int) -> Path:
     return path
 
 
+def served_county(enterprises: int, days: int):
+    """The generated county opened by the app as `make serve` opens it, with today's columns, indexes and library;
+    the overview the background thread recomputes at each period boundary is refreshed before timing, and timed on
+    its own. Returns (app, conn)."""
+    path = county(enterprises, days)
+    os.environ["ANBIAO_SECURE_COOKIES"] = "0"
+    from anbiao import db, library, overview
+    from app import create_app
+
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
+    conn = db.get()
+    db.migrate(conn)  # a county made by older code gets today's columns (all rows stale once) and indexes
+    library.load(conn)  # and today's library (report layouts, the dashboard's overdue bands)
+    start = time.perf_counter()
+    refreshed = overview.refresh(conn)
+    print(f"overview refresh (background, at each period boundary): {refreshed:,} enterprises in"
+          f" {time.perf_counter() - start:.1f} s", flush=True)
+    return app, conn
+
+
 def sign_in(app, username):
     http = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login").get_data(as_text=True)).group(1)
@@ -71,22 +91,7 @@ def timed(http, url, runs) -> tuple[float, int, int]:
 def main():
     enterprises = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     days = int(sys.argv[2]) if len(sys.argv) > 2 else 14
-    path = county(enterprises, days)
-    os.environ["ANBIAO_SECURE_COOKIES"] = "0"
-    from anbiao import db
-    from app import create_app
-
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
-    conn = db.get()
-    db.migrate(conn)  # as `make serve` does before serving: a county made by older code gets today's indexes
-    # Under `make serve` a background thread recomputes the overview as each shift, day, week and month ends;
-    # done here before timing, as it would have been, and timed on its own.
-    from anbiao import overview
-
-    start = time.perf_counter()
-    refreshed = overview.refresh(conn)
-    print(f"overview refresh (background, at each period boundary): {refreshed:,} enterprises in"
-          f" {time.perf_counter() - start:.1f} s", flush=True)
+    app, conn = served_county(enterprises, days)
     post_card = conn.execute("SELECT id FROM checklists WHERE enterprise_id = 1 AND tier = 'post' ORDER BY id"
                              " LIMIT 1").fetchone()[0]
     hazard = conn.execute("SELECT id FROM hazards WHERE enterprise_id = 1 ORDER BY id DESC LIMIT 1").fetchone()[0]

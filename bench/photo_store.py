@@ -20,8 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-from anbiao import db, demo, library, storage  # noqa: E402
+from anbiao import db, demo  # noqa: E402
 from app import create_app  # noqa: E402
+from bench import demo_database  # noqa: E402
 from tests.object_store import client, start, stop  # noqa: E402
 
 BLOCKS = 4
@@ -71,12 +72,7 @@ def main():
         try:
             client(settings).create_bucket(Bucket="bench")
             path = tmp / "bench.db"
-            storage.configure(tmp / "photos")
-            conn = db.connect(path)
-            db.migrate(conn)
-            library.load(conn)
-            demo.load(conn)
-            conn.conn.close()
+            demo_database(path, tmp / "photos").conn.close()
             config = {"DATABASE": str(path), "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute",
                       "SESSION_COOKIE_SECURE": False}
             times = {"disk": [], "bucket": []}

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from anbiao import checklists, db, demo, library, storage  # noqa: E402
+from anbiao import checklists, db, demo  # noqa: E402
+from bench import demo_database  # noqa: E402
 
 DURATION = os.environ.get("BENCH_SECONDS", "4")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -79,11 +80,7 @@ def wrk(url: str, script: Path | None = None) -> tuple[float, float]:
 def prepare(folder: Path) -> tuple[Path, int]:
     """A demo database whose 充装班 card has exactly 10 items."""
     path = folder / "bench.db"
-    storage.configure(folder / "photos")
-    conn = db.connect(path)
-    db.migrate(conn)
-    library.load(conn)
-    demo.load(conn)
+    conn = demo_database(path, folder / "photos")
     card = dict(conn.execute("SELECT c.* FROM checklists c JOIN units u ON u.id = c.unit_id"
                              " WHERE u.name = '充装班' AND c.tier = 'post'").fetchone())
     while len(checklists.get_items(conn, card["id"])) < 10:

@@ -281,6 +281,20 @@ def test_a_redraw_keeps_both_draws_supersedes_the_old_and_cancels_its_tasks(sign
     assert "双随机抽取" in log and "重新抽取" in log and "原因：网格员王某病假" in log
 
 
+def inspect_by_task(person, conn, task_id, level, description) -> int:
+    """The drawn inspector starts the task and sends its grid guide with one hazard on the first item; its id."""
+    opened = person.post(f"/tasks/{task_id}/start")
+    assert opened.status_code == 302 and "/fill" in opened.headers["Location"]
+    checklist_id = int(re.search(r"/checklists/(\d+)/fill", opened.headers["Location"]).group(1))
+    items = [dict(r) for r in conn.execute(
+        "SELECT * FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
+        (checklist_id,))]
+    answer = post(person, f"/checklists/{checklist_id}/inspections",
+                  card_form(items, {0: {"level": level, "description": description}}))
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    return checklist_id
+
+
 def test_a_grid_worker_sees_their_task_on_home_and_it_is_done_by_the_inspection(signed_in, conn):
     supervisor = signed_in("supervisor")
     # Without the conflict rule grid1 may draw their own grid's enterprise, which their account may already fill.
@@ -291,15 +305,7 @@ def test_a_grid_worker_sees_their_task_on_home_and_it_is_done_by_the_inspection(
     grid1 = signed_in("grid1")
     home = grid1.get("/").get_data(as_text=True)
     assert "双随机检查任务" in home and f"/tasks/{task['id']}/start" in home and "季度双随机抽查" in home
-    opened = grid1.post(f"/tasks/{task['id']}/start")
-    assert opened.status_code == 302 and "/fill" in opened.headers["Location"]
-    checklist_id = int(re.search(r"/checklists/(\d+)/fill", opened.headers["Location"]).group(1))
-    items = [dict(r) for r in conn.execute(
-        "SELECT * FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
-        (checklist_id,))]
-    answer = post(grid1, f"/checklists/{checklist_id}/inspections",
-                  card_form(items, {0: {"level": "major", "description": "储罐区可燃气体报警器失效"}}))
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    inspect_by_task(grid1, conn, task["id"], "major", "储罐区可燃气体报警器失效")
     assert f"/tasks/{task['id']}/start" not in grid1.get("/").get_data(as_text=True)
     tally = draws.tally(conn, draw_id)
     assert (tally["tasks"], tally["done"], tally["pending"], tally["hazards"], tally["major"]) == (1, 1, 0, 1, 1)
@@ -317,15 +323,7 @@ def test_a_drawn_inspector_inspects_an_enterprise_outside_their_grid_until_the_t
     # Sent to one enterprise, not given its grid: the grid's list stays the other grid worker's.
     assert WORKS not in grid1.get("/enterprises").get_data(as_text=True)
     assert signed_in("grid2").post(f"/tasks/{task['id']}/start").status_code == 404  # not theirs
-    opened = grid1.post(f"/tasks/{task['id']}/start")
-    assert opened.status_code == 302 and "/fill" in opened.headers["Location"]
-    checklist_id = int(re.search(r"/checklists/(\d+)/fill", opened.headers["Location"]).group(1))
-    items = [dict(r) for r in conn.execute(
-        "SELECT * FROM checklist_items WHERE checklist_id = ? AND removed_at IS NULL ORDER BY position",
-        (checklist_id,))]
-    answer = post(grid1, f"/checklists/{checklist_id}/inspections",
-                  card_form(items, {0: {"level": "general", "description": "冲床防护罩缺失"}}))
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    checklist_id = inspect_by_task(grid1, conn, task["id"], "general", "冲床防护罩缺失")
     assert draws.tally(conn, demo_draw)["done"] == 1
     conn.execute("UPDATE inspection_tasks SET cancelled_at = ? WHERE id = ?", (now(), task["id"]))
     conn.commit()
